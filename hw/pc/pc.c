@@ -1,0 +1,209 @@
+/*
+ * The `pc` machine: an i440FX/PIIX3-class PC as guests expect it. RAM below
+ * the PCI hole and above 4 GiB, the ISA devices at their legacy ports, PCI
+ * configuration mechanism #1, ACPI tables and PM block, and direct boot of a
+ * Linux bzImage or a multiboot kernel. No firmware yet (the BIOS issue).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw/acpi/acpi_tables.h"
+#include "hw/acpi/pm.h"
+#include "hw/char/serial.h"
+#include "hw/input/i8042.h"
+#include "hw/intc/i8259.h"
+#include "hw/misc/ioport80.h"
+#include "hw/pc/e820.h"
+#include "hw/pc/linux_boot.h"
+#include "hw/pc/multiboot.h"
+#include "hw/pci/i440fx.h"
+#include "hw/timer/i8254.h"
+#include "hw/timer/mc146818rtc.h"
+#include "mimic/accel.h"
+#include "mimic/device.h"
+#include "mimic/log.h"
+#include "mimic/machine.h"
+
+#define PC_ACPI_BASE 0xE0000u      /* tables live in the reserved E-segment */
+#define PC_PM_BASE 0x600
+#define PC_SCI_IRQ 9
+#define PC_RESET_PORT 0xCF9
+#define PC_MAX_MODULES MULTIBOOT_MAX_MODULES
+
+static const uint16_t serial_ports[MACHINE_MAX_SERIAL] = { 0x3F8, 0x2F8, 0x3E8, 0x2E8 };
+static const int serial_irqs[MACHINE_MAX_SERIAL] = { 4, 3, 4, 3 };
+
+typedef struct PcBoard {
+    PicState *pic;
+    Rtc *rtc;
+    AcpiPm *pm;
+    uint8_t *kernel;        /* -kernel image, read once */
+    size_t kernel_size;
+    uint8_t *initrd;
+    size_t initrd_size;
+} PcBoard;
+
+static void pc_gsi_to_accel(void *opaque, int gsi, int level)
+{
+    Machine *m = opaque;
+    m->accel->set_irq(m, gsi, level);
+}
+
+static void pc_gsi_to_pic(void *opaque, int gsi, int level)
+{
+    PcBoard *b = ((Machine *)opaque)->board;
+    if (gsi < I8259_NUM_IRQS)
+        irq_set(i8259_input(b->pic, gsi), level);
+}
+
+static void pc_cpu_intr(void *opaque, int n, int level)
+{
+    Machine *m = opaque;
+    (void)n;
+    if (m->accel->set_cpu_intr)
+        m->accel->set_cpu_intr(m, level);
+}
+
+static void pc_poweroff(void *opaque)
+{
+    machine_request_poweroff(opaque);
+}
+
+static void pc_map_ram(Machine *m)
+{
+    uint64_t low = pc_lowmem_size(m->opts->ram_size);
+    uint64_t high = pc_highmem_size(m->opts->ram_size);
+    uint8_t *ram = machine_alloc_ram(m, m->opts->ram_size);
+    /* The legacy VGA window 0xA0000-0xBFFFF is not RAM; the E/F segments
+     * are (firmware shadow), and hold our ACPI tables for direct boot. */
+    as_map_ram(m->mem, "ram-low", 0, low < PC_LOWRAM_END ? low : PC_LOWRAM_END, ram);
+    if (low > 0xC0000)
+        as_map_ram(m->mem, "ram-below-4g", 0xC0000, low - 0xC0000, ram + 0xC0000);
+    if (high)
+        as_map_ram(m->mem, "ram-above-4g", PC_HIGHMEM_BASE, high, ram + low);
+}
+
+static void pc_init(Machine *m)
+{
+    PcBoard *b = calloc(1, sizeof(*b));
+    if (!b)
+        fatal("out of memory");
+    m->board = b;
+    if (m->opts->ram_size < (2ull << 20))
+        fatal("-m: the pc machine needs at least 2 MiB of RAM");
+    pc_map_ram(m);
+
+    if (m->accel->kernel_irqchip(m)) {
+        for (int i = 0; i < MACHINE_MAX_GSI; i++)
+            m->gsi[i] = irq_line_new(pc_gsi_to_accel, m, i);
+    } else {
+        b->pic = i8259_create(m, irq_line_new(pc_cpu_intr, m, 0));
+        for (int i = 0; i < MACHINE_MAX_GSI; i++)
+            m->gsi[i] = irq_line_new(pc_gsi_to_pic, m, i);
+        i8254_create(m, m->gsi[0]);
+    }
+
+    i440fx_create(m);
+    port80_create(m);
+    b->rtc = rtc_create(m, m->gsi[8]);
+    rtc_set_memory_size(b->rtc, pc_lowmem_size(m->opts->ram_size),
+                        pc_highmem_size(m->opts->ram_size), m->ncpus);
+    i8042_create(m, m->gsi[1], m->gsi[12]);
+    for (int i = 0; i < MACHINE_MAX_SERIAL; i++)
+        if (m->serial[i])
+            serial_create(m, serial_ports[i], m->gsi[serial_irqs[i]], m->serial[i]);
+    b->pm = acpi_pm_create(m->io, PC_PM_BASE, m->gsi[PC_SCI_IRQ], pc_poweroff, m);
+    machine_add_reset(m, (void (*)(void *))acpi_pm_reset, b->pm);
+
+    if (!m->opts->kernel)
+        fatal("no -kernel given: the PC BIOS is not built yet (it arrives with the firmware "
+              "issue); boot a Linux bzImage or a multiboot kernel with -kernel");
+    const char *err;
+    b->kernel = load_file(m->opts->kernel, &b->kernel_size, &err);
+    if (!b->kernel)
+        fatal("-kernel %s", err);
+    if (!multiboot_probe(b->kernel, b->kernel_size) && !linux_is_bzimage(b->kernel, b->kernel_size))
+        fatal("-kernel %s: not a Linux bzImage or a multiboot kernel", m->opts->kernel);
+    if (m->opts->initrd && !multiboot_probe(b->kernel, b->kernel_size)) {
+        b->initrd = load_file(m->opts->initrd, &b->initrd_size, &err);
+        if (!b->initrd)
+            fatal("-initrd %s", err);
+    }
+}
+
+/* -initrd "a args,b" for multiboot: each comma-separated entry is a module
+ * whose command line is the entry as given; its file is the first word. */
+static int pc_load_modules(const char *spec, MultibootModule *mods)
+{
+    int n = 0;
+    if (!spec)
+        return 0;
+    char *copy = strdup(spec), *save = NULL;
+    for (char *e = strtok_r(copy, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
+        if (n == PC_MAX_MODULES)
+            fatal("-initrd: at most %d multiboot modules", PC_MAX_MODULES);
+        char path[4096];
+        snprintf(path, sizeof(path), "%.*s", (int)strcspn(e, " "), e);
+        const char *err;
+        mods[n].data = load_file(path, &mods[n].size, &err);
+        if (!mods[n].data)
+            fatal("-initrd %s", err);
+        mods[n].cmdline = strdup(e);
+        n++;
+    }
+    free(copy);
+    return n;
+}
+
+static void pc_load(Machine *m)
+{
+    PcBoard *b = m->board;
+    E820Table e820;
+    e820_build_pc(&e820, m->opts->ram_size);
+    e820_add(&e820, PC_ACPI_BASE, 0x10000, E820_RESERVED);
+
+    AcpiConfig acpi = {
+        .ncpus = m->ncpus,
+        .lapic_addr = (uint32_t)PC_LAPIC_BASE,
+        .ioapic_addr = (uint32_t)PC_IOAPIC_BASE,
+        .ioapic_id = (uint8_t)m->ncpus,
+        .pm_base = PC_PM_BASE,
+        .sci_irq = PC_SCI_IRQ,
+        .reset_port = PC_RESET_PORT,
+        .reset_value = 0x06,
+        .rtc_century = 0x32,
+    };
+    uint64_t rsdp = 0;
+    if (!acpi_build(m->ram + PC_ACPI_BASE, ACPI_TABLES_MAX_SIZE, PC_ACPI_BASE, &acpi, &rsdp))
+        fatal("internal error: ACPI tables do not fit in 64 KiB");
+
+    const char *err = NULL;
+    bool ok;
+    if (multiboot_probe(b->kernel, b->kernel_size)) {
+        static MultibootModule mods[PC_MAX_MODULES];
+        static int nmods = -1;
+        if (nmods < 0)
+            nmods = pc_load_modules(m->opts->initrd, mods);
+        ok = multiboot_setup(m->ram, pc_lowmem_size(m->ram_size), b->kernel, b->kernel_size,
+                             m->opts->append ? m->opts->append : "", mods, nmods, &e820,
+                             &m->boot_regs, &err);
+    } else {
+        LinuxBootParams p = {
+            .kernel = b->kernel, .kernel_size = b->kernel_size,
+            .initrd = b->initrd, .initrd_size = b->initrd_size,
+            .cmdline = m->opts->append, .e820 = &e820, .acpi_rsdp = rsdp,
+        };
+        ok = linux_boot_setup(m->ram, pc_lowmem_size(m->ram_size), &p, &m->boot_regs, &err);
+    }
+    if (!ok)
+        fatal("-kernel %s: %s", m->opts->kernel, err);
+}
+
+static const MachineType pc_machine = {
+    .name = "pc",
+    .desc = "Standard PC (i440FX + PIIX, 1996)",
+    .is_default = true,
+    .init = pc_init,
+    .load = pc_load,
+};
+MACHINE_REGISTER(pc_machine)

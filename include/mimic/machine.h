@@ -1,0 +1,109 @@
+/*
+ * A machine: its options, address spaces, RAM, interrupt wiring, reset
+ * handlers and lifecycle requests (reset, power-off, exit). Machine types
+ * (`pc`, later `virt`) register themselves from their own file.
+ */
+#ifndef MIMIC_MACHINE_H
+#define MIMIC_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "mimic/memory.h"
+#include "mimic/irq.h"
+#include "mimic/x86_state.h"
+
+#define MACHINE_MAX_CPUS 64
+#define MACHINE_MAX_SERIAL 4
+#define MACHINE_MAX_DEVICES 32
+#define MACHINE_MAX_GSI 24
+
+typedef struct Chardev Chardev;
+typedef struct AccelOps AccelOps;
+
+typedef struct MachineOptions {
+    const char *machine;          /* -M */
+    uint64_t ram_size;            /* -m, bytes */
+    int smp;                      /* -smp */
+    const char *cpu_model;        /* -cpu */
+    const char *accel;            /* -accel name */
+    const char *accel_opts;       /* -accel name,opts... (after the comma) */
+    const char *kernel, *initrd, *append;
+    bool nographic;
+    const char *display;          /* "none" */
+    const char *serial[MACHINE_MAX_SERIAL];
+    int nserial;
+    bool no_reboot;
+    const char *name;
+    const char *devices[MACHINE_MAX_DEVICES];   /* -device specs */
+    int ndevices;
+} MachineOptions;
+
+typedef enum MachineRequest {
+    REQUEST_NONE = 0,
+    REQUEST_RESET,      /* guest asked for a reset (CF9, i8042, triple fault) */
+    REQUEST_POWEROFF,   /* ACPI S5: exit 0 */
+    REQUEST_EXIT,       /* isa-debug-exit, mux Ctrl-A x: exit with exit_status */
+} MachineRequest;
+
+typedef struct Machine Machine;
+
+typedef struct MachineType {
+    const char *name;
+    const char *desc;
+    bool is_default;
+    /* Create RAM, devices and wiring; the accelerator is already initialised. */
+    void (*init)(Machine *m);
+    /* (Re)load firmware/kernel into RAM and set the boot CPU state; called
+     * after init and after every system reset. */
+    void (*load)(Machine *m);
+} MachineType;
+
+typedef struct ResetHandler {
+    void (*fn)(void *opaque);
+    void *opaque;
+} ResetHandler;
+
+#define MACHINE_MAX_RESET_HANDLERS 128
+
+struct Machine {
+    const MachineType *type;
+    const MachineOptions *opts;
+    AddressSpace *mem;        /* physical memory */
+    AddressSpace *io;         /* x86 I/O ports (NULL on machines without) */
+    uint8_t *ram;
+    uint64_t ram_size;
+    int ncpus;
+    /* State every CPU gets at reset: [0] the boot CPU (set by load()),
+     * the others wait for INIT/SIPI (x86) or PSCI (arm). */
+    X86Regs boot_regs;
+    const AccelOps *accel;
+    void *accel_state;
+    IrqLine *gsi[MACHINE_MAX_GSI];   /* ISA/PCI interrupt inputs of the platform */
+    Chardev *serial[MACHINE_MAX_SERIAL];
+    ResetHandler resets[MACHINE_MAX_RESET_HANDLERS];
+    int nresets;
+    volatile int request;             /* MachineRequest, set from any thread */
+    volatile int exit_status;
+    void *board;                      /* machine type's private state */
+};
+
+void machine_register(const MachineType *type);
+const MachineType *machine_find(const char *name);   /* NULL name: default */
+void machine_print_list(void);
+
+Machine *machine_create(const MachineType *type, const MachineOptions *opts);
+/* Allocate guest RAM (one anonymous mmap) and map it; returns host pointer. */
+uint8_t *machine_alloc_ram(Machine *m, uint64_t size);
+
+void machine_add_reset(Machine *m, void (*fn)(void *opaque), void *opaque);
+void machine_reset_devices(Machine *m);
+
+/* Lifecycle requests from devices or vCPUs; handled by the main loop. */
+void machine_request_reset(Machine *m);
+void machine_request_poweroff(Machine *m);
+void machine_request_exit(Machine *m, int status);
+
+/* Bytes of a file, or NULL with *err set ("cannot read FILE: why"). */
+uint8_t *load_file(const char *path, size_t *size, const char **err);
+
+#endif
