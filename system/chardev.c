@@ -377,9 +377,12 @@ static Chardev *chardev_new_stdio(const char **err)
     if (!fd_is_open(in_fd)) {
         in_fd = -1;
     } else if (isatty(in_fd)) {
-        /* In a background job, reading or re-moding the terminal would
-         * stop us with SIGTTIN/SIGTTOU: run without input instead. */
-        if (tcgetpgrp(in_fd) != getpgrp())
+        /* In a background job, reading or re-moding our controlling
+         * terminal would stop us with SIGTTIN/SIGTTOU: run without input
+         * instead. (A terminal that is not our controlling one, such as a
+         * test harness's pty, fails tcgetpgrp and is used normally.) */
+        pid_t fg = tcgetpgrp(in_fd);
+        if (fg >= 0 && fg != getpgrp())
             in_fd = -1;
         else
             stdio_raw_on();

@@ -42,9 +42,6 @@ static void open_serial_ports(Machine *m, const MachineOptions *o)
          * else can show it. */
         specs[0] = o->nographic ? "stdio" : "null";
         n = 1;
-        if (!o->nographic && !o->display)
-            warn("no graphical display yet: COM1 goes nowhere; use -nographic or "
-                 "-serial stdio to see the console");
     }
     for (int i = 0; i < n; i++) {
         const char *err = NULL;
@@ -82,6 +79,10 @@ int main(int argc, char **argv)
 {
     static MachineOptions opts;
     options_parse(argc, argv, &opts);
+    static DeviceProps *devices[MACHINE_MAX_DEVICES];
+    for (int i = 0; i < opts.ndevices; i++)
+        devices[i] = device_parse_spec(opts.devices[i]);
+
 
     const MachineType *type = machine_find(opts.machine);
     if (!type)
@@ -94,10 +95,6 @@ int main(int argc, char **argv)
                   "issue); use -accel kvm");
         fatal("-accel %s: unknown accelerator (kvm or tcg)", accel_name);
     }
-
-    static DeviceProps *devices[MACHINE_MAX_DEVICES];
-    for (int i = 0; i < opts.ndevices; i++)
-        devices[i] = device_parse_spec(opts.devices[i]);
 
     clock_virtual_ns();   /* start the virtual clock */
     mainloop_init();
@@ -121,6 +118,9 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 
+    if (!opts.nographic && !opts.display && opts.nserial == 0)
+        warn("no graphical display yet: COM1 goes nowhere; use -nographic or "
+             "-serial stdio to see the console");
     accel->start(m);
     int status = run(m);
     accel->shutdown(m);

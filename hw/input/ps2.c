@@ -1,0 +1,777 @@
+/*
+ * PS/2 keyboard and mouse, as seen from the host side of the serial link:
+ * IBM PS/2 Technical Reference (keyboard/auxiliary device commands), scan
+ * code sets after A. Brouwer's "Keyboard scancodes", IntelliMouse and
+ * IntelliMouse Explorer extensions after Microsoft's PS/2 mouse notes.
+ * Left out: typematic repeat (the UI sends repeated downs), set 3 per-key
+ * modes (all keys make/break), the fake-shift codes of set 2 navigation keys.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw/input/ps2.h"
+#include "mimic/log.h"
+
+#define PS2_ACK      0xFA
+#define PS2_RESEND   0xFE
+#define PS2_BAT_OK   0xAA
+#define PS2_ECHO     0xEE
+
+/* Bytes kept free in the queue so a command's answer always fits behind
+ * queued key or motion data (the longest answer is 4 bytes). */
+#define PS2_QUEUE_RESERVE 4
+
+typedef struct Ps2Queue {
+    uint8_t data[PS2_QUEUE_SIZE];
+    int head;
+    int count;
+} Ps2Queue;
+
+static void queue_clear(Ps2Queue *q)
+{
+    q->head = 0;
+    q->count = 0;
+}
+
+static int queue_room(const Ps2Queue *q)
+{
+    return PS2_QUEUE_SIZE - q->count;
+}
+
+/* A full queue drops its oldest byte: an answer to the host matters more
+ * than stale input the host has not read. */
+static void queue_push(Ps2Queue *q, uint8_t byte)
+{
+    if (q->count == PS2_QUEUE_SIZE) {
+        q->head = (q->head + 1) % PS2_QUEUE_SIZE;
+        q->count--;
+    }
+    q->data[(q->head + q->count) % PS2_QUEUE_SIZE] = byte;
+    q->count++;
+}
+
+static int queue_pop(Ps2Queue *q)
+{
+    if (q->count == 0)
+        return -1;
+    uint8_t b = q->data[q->head];
+    q->head = (q->head + 1) % PS2_QUEUE_SIZE;
+    q->count--;
+    return b;
+}
+
+/* ---- Scan code sets ---------------------------------------------------- */
+
+/* Set 2 make code -> set 1 make code, the table of the 8042's translation
+ * (IBM PC AT Technical Reference); entry 0 is the overrun code. */
+static const uint8_t set2_to_set1[128] = {
+    0xFF, 0x43, 0x41, 0x3F, 0x3D, 0x3B, 0x3C, 0x58, 0x64, 0x44, 0x42, 0x40, 0x3E, 0x0F, 0x29, 0x59,
+    0x65, 0x38, 0x2A, 0x70, 0x1D, 0x10, 0x02, 0x5A, 0x66, 0x71, 0x2C, 0x1F, 0x1E, 0x11, 0x03, 0x5B,
+    0x67, 0x2E, 0x2D, 0x20, 0x12, 0x05, 0x04, 0x5C, 0x68, 0x39, 0x2F, 0x21, 0x14, 0x13, 0x06, 0x5D,
+    0x69, 0x31, 0x30, 0x23, 0x22, 0x15, 0x07, 0x5E, 0x6A, 0x72, 0x32, 0x24, 0x16, 0x08, 0x09, 0x5F,
+    0x6B, 0x33, 0x25, 0x17, 0x18, 0x0B, 0x0A, 0x60, 0x6C, 0x34, 0x35, 0x26, 0x27, 0x19, 0x0C, 0x61,
+    0x6D, 0x73, 0x28, 0x74, 0x1A, 0x0D, 0x62, 0x6E, 0x3A, 0x36, 0x1C, 0x1B, 0x75, 0x2B, 0x63, 0x76,
+    0x55, 0x56, 0x77, 0x78, 0x79, 0x7A, 0x0E, 0x7B, 0x7C, 0x4F, 0x7D, 0x4B, 0x47, 0x7E, 0x7F, 0x6F,
+    0x52, 0x53, 0x50, 0x4C, 0x4D, 0x48, 0x01, 0x45, 0x57, 0x4E, 0x51, 0x4A, 0x37, 0x49, 0x46, 0x54,
+};
+
+uint8_t ps2_set2_to_set1(uint8_t code)
+{
+    if (code < 0x80)
+        return set2_to_set1[code];
+    if (code == 0x83)       /* F7, the one set 2 key code above 0x7F */
+        return 0x41;
+    return code;
+}
+
+/* Set 3 codes of the keys of a 104/105-key keyboard (set 3 has no 0xE0
+ * prefixes); keys without an entry do not exist in set 3. */
+static const uint8_t set3_plain[0x84] = {
+    [0x01] = 0x47, [0x03] = 0x27, [0x04] = 0x17, [0x05] = 0x07, [0x06] = 0x0F, [0x07] = 0x5E,
+    [0x09] = 0x4F, [0x0A] = 0x3F, [0x0B] = 0x2F, [0x0C] = 0x1F, [0x0D] = 0x0D, [0x0E] = 0x0E,
+    [0x11] = 0x19, [0x12] = 0x12, [0x14] = 0x11, [0x15] = 0x15, [0x16] = 0x16, [0x1A] = 0x1A,
+    [0x1B] = 0x1B, [0x1C] = 0x1C, [0x1D] = 0x1D, [0x1E] = 0x1E, [0x21] = 0x21, [0x22] = 0x22,
+    [0x23] = 0x23, [0x24] = 0x24, [0x25] = 0x25, [0x26] = 0x26, [0x29] = 0x29, [0x2A] = 0x2A,
+    [0x2B] = 0x2B, [0x2C] = 0x2C, [0x2D] = 0x2D, [0x2E] = 0x2E, [0x31] = 0x31, [0x32] = 0x32,
+    [0x33] = 0x33, [0x34] = 0x34, [0x35] = 0x35, [0x36] = 0x36, [0x3A] = 0x3A, [0x3B] = 0x3B,
+    [0x3C] = 0x3C, [0x3D] = 0x3D, [0x3E] = 0x3E, [0x41] = 0x41, [0x42] = 0x42, [0x43] = 0x43,
+    [0x44] = 0x44, [0x45] = 0x45, [0x46] = 0x46, [0x49] = 0x49, [0x4A] = 0x4A, [0x4B] = 0x4B,
+    [0x4C] = 0x4C, [0x4D] = 0x4D, [0x4E] = 0x4E, [0x52] = 0x52, [0x54] = 0x54, [0x55] = 0x55,
+    [0x58] = 0x14, [0x59] = 0x59, [0x5A] = 0x5A, [0x5B] = 0x5B, [0x5D] = 0x5C, [0x61] = 0x13,
+    [0x66] = 0x66, [0x69] = 0x69, [0x6B] = 0x6B, [0x6C] = 0x6C, [0x70] = 0x70, [0x71] = 0x71,
+    [0x72] = 0x72, [0x73] = 0x73, [0x74] = 0x74, [0x75] = 0x75, [0x76] = 0x08, [0x77] = 0x76,
+    [0x78] = 0x56, [0x79] = 0x7C, [0x7A] = 0x7A, [0x7B] = 0x84, [0x7C] = 0x7E, [0x7D] = 0x7D,
+    [0x7E] = 0x5F, [0x83] = 0x37,
+};
+static const uint8_t set3_extended[0x80] = {
+    [0x11] = 0x39, [0x14] = 0x58, [0x1F] = 0x8B, [0x27] = 0x8C, [0x2F] = 0x8D, [0x4A] = 0x77,
+    [0x5A] = 0x79, [0x69] = 0x65, [0x6B] = 0x61, [0x6C] = 0x6E, [0x70] = 0x67, [0x71] = 0x64,
+    [0x72] = 0x60, [0x74] = 0x6A, [0x75] = 0x63, [0x7A] = 0x6D, [0x7C] = 0x57, [0x7D] = 0x6F,
+};
+#define SET3_PAUSE 0x62
+
+/* ---- Keyboard ---------------------------------------------------------- */
+
+#define KBD_ID_1 0xAB   /* MF2 keyboard */
+#define KBD_ID_2 0x83
+#define KBD_DEFAULT_TYPEMATIC 0x2B   /* 10.9 cps, 500 ms delay */
+
+struct Ps2Kbd {
+    Ps2NotifyFn notify;
+    void *opaque;
+    Ps2Queue queue;
+    int pending_cmd;      /* command waiting for its argument byte, or 0 */
+    int set;              /* 1, 2 or 3 */
+    bool scanning;
+    unsigned leds;
+    uint8_t typematic;
+    uint8_t last_sent;    /* for 0xFE resend */
+};
+
+static void kbd_defaults(Ps2Kbd *kbd)
+{
+    kbd->set = 2;
+    kbd->typematic = KBD_DEFAULT_TYPEMATIC;
+    kbd->pending_cmd = 0;
+}
+
+void ps2_keyboard_reset(Ps2Kbd *kbd)
+{
+    queue_clear(&kbd->queue);
+    kbd_defaults(kbd);
+    kbd->scanning = true;
+    kbd->leds = 0;
+    kbd->last_sent = 0;
+}
+
+Ps2Kbd *ps2_keyboard_new(Ps2NotifyFn notify, void *opaque)
+{
+    Ps2Kbd *kbd = calloc(1, sizeof(*kbd));
+    if (!kbd)
+        fatal("out of memory");
+    kbd->notify = notify;
+    kbd->opaque = opaque;
+    ps2_keyboard_reset(kbd);
+    return kbd;
+}
+
+void ps2_keyboard_free(Ps2Kbd *kbd)
+{
+    free(kbd);
+}
+
+/* Queue a complete answer or key sequence, then tell the controller. */
+static void kbd_send(Ps2Kbd *kbd, const uint8_t *bytes, int n)
+{
+    for (int i = 0; i < n; i++)
+        queue_push(&kbd->queue, bytes[i]);
+    if (n > 0 && kbd->notify)
+        kbd->notify(kbd->opaque);
+}
+
+static void kbd_send1(Ps2Kbd *kbd, uint8_t byte)
+{
+    kbd_send(kbd, &byte, 1);
+}
+
+static void kbd_command(Ps2Kbd *kbd, uint8_t cmd)
+{
+    switch (cmd) {
+    case 0xED:   /* set LEDs */
+    case 0xF3:   /* set typematic rate/delay */
+    case 0xF0:   /* get/set scan code set */
+        kbd->pending_cmd = cmd;
+        kbd_send1(kbd, PS2_ACK);
+        break;
+    case 0xEE:
+        kbd_send1(kbd, PS2_ECHO);
+        break;
+    case 0xF2: {
+        static const uint8_t id[] = { PS2_ACK, KBD_ID_1, KBD_ID_2 };
+        kbd_send(kbd, id, 3);
+        break;
+    }
+    case 0xF4:
+        queue_clear(&kbd->queue);
+        kbd->scanning = true;
+        kbd_send1(kbd, PS2_ACK);
+        break;
+    case 0xF5:
+        queue_clear(&kbd->queue);
+        kbd_defaults(kbd);
+        kbd->scanning = false;
+        kbd_send1(kbd, PS2_ACK);
+        break;
+    case 0xF6:
+        queue_clear(&kbd->queue);
+        kbd_defaults(kbd);
+        kbd_send1(kbd, PS2_ACK);
+        break;
+    case 0xF7: case 0xF8: case 0xF9: case 0xFA:
+        /* set 3 "all keys" modes: every key already sends make and break */
+        kbd_send1(kbd, PS2_ACK);
+        break;
+    case 0xFB: case 0xFC: case 0xFD:
+        /* set 3 per-key modes: the key list that follows is acknowledged
+         * byte by byte and ignored */
+        log_unimp("ps2 keyboard: set 3 per-key mode command 0x%02x ignored\n", cmd);
+        kbd->pending_cmd = cmd;
+        kbd_send1(kbd, PS2_ACK);
+        break;
+    case 0xFE:
+        kbd_send1(kbd, kbd->last_sent);
+        break;
+    case 0xFF: {
+        static const uint8_t bat[] = { PS2_ACK, PS2_BAT_OK };
+        ps2_keyboard_reset(kbd);
+        kbd_send(kbd, bat, 2);
+        break;
+    }
+    default:
+        guest_error("ps2 keyboard: unknown command 0x%02x\n", cmd);
+        kbd_send1(kbd, PS2_RESEND);
+        break;
+    }
+}
+
+/* Does `byte` start a new command rather than answer `pending`? Arguments
+ * of 0xED/0xF0/0xF3 are below 0x80; set 3 key lists end at a command. */
+static bool kbd_is_new_command(int pending, uint8_t byte)
+{
+    if (pending >= 0xFB)
+        return byte >= 0xED;
+    return byte >= 0x80;
+}
+
+void ps2_keyboard_write(Ps2Kbd *kbd, uint8_t byte)
+{
+    int cmd = kbd->pending_cmd;
+
+    if (!cmd || kbd_is_new_command(cmd, byte)) {
+        kbd->pending_cmd = 0;
+        kbd_command(kbd, byte);
+        return;
+    }
+    switch (cmd) {
+    case 0xED:
+        kbd->leds = byte & 7;
+        kbd->pending_cmd = 0;
+        break;
+    case 0xF3:
+        kbd->typematic = byte;
+        kbd->pending_cmd = 0;
+        break;
+    case 0xF0:
+        kbd->pending_cmd = 0;
+        if (byte == 0) {
+            const uint8_t reply[] = { PS2_ACK, (uint8_t)kbd->set };
+            kbd_send(kbd, reply, 2);
+            return;
+        }
+        if (byte > 3) {
+            guest_error("ps2 keyboard: scan code set %u does not exist\n", byte);
+            kbd_send1(kbd, PS2_RESEND);
+            return;
+        }
+        kbd->set = byte;
+        break;
+    default:   /* an entry of a 0xFB..0xFD key list; stays pending */
+        break;
+    }
+    kbd_send1(kbd, PS2_ACK);
+}
+
+int ps2_keyboard_read(Ps2Kbd *kbd)
+{
+    int b = queue_pop(&kbd->queue);
+    if (b >= 0)
+        kbd->last_sent = (uint8_t)b;
+    return b;
+}
+
+bool ps2_keyboard_has_data(const Ps2Kbd *kbd)
+{
+    return kbd->queue.count > 0;
+}
+
+unsigned ps2_keyboard_leds(const Ps2Kbd *kbd)
+{
+    return kbd->leds;
+}
+
+int ps2_keyboard_scancode_set(const Ps2Kbd *kbd)
+{
+    return kbd->set;
+}
+
+/* The longest sequence a key produces (Pause in sets 1 and 2). */
+#define KBD_MAX_SEQUENCE 8
+
+static int kbd_encode(const Ps2Kbd *kbd, int keycode, bool down, uint8_t *out)
+{
+    int n = 0;
+    bool ext = keycode & PS2_KEY_EXTENDED;
+    uint8_t code = keycode & 0xFF;
+
+    if (keycode == PS2_KEY_PAUSE) {
+        /* Pause sends one sequence on press and nothing on release. */
+        static const uint8_t set1[] = { 0xE1, 0x1D, 0x45, 0xE1, 0x9D, 0xC5 };
+        static const uint8_t set2[] = { 0xE1, 0x14, 0x77, 0xE1, 0xF0, 0x14, 0xF0, 0x77 };
+        switch (kbd->set) {
+        case 1:
+            if (!down)
+                return 0;
+            memcpy(out, set1, sizeof(set1));
+            return sizeof(set1);
+        case 2:
+            if (!down)
+                return 0;
+            memcpy(out, set2, sizeof(set2));
+            return sizeof(set2);
+        default:
+            if (!down)
+                out[n++] = 0xF0;
+            out[n++] = SET3_PAUSE;
+            return n;
+        }
+    }
+    if (keycode == PS2_KEY_PRINT && kbd->set != 3) {
+        /* Print Screen reports as a fake Shift plus the keypad '*' code. */
+        if (kbd->set == 1) {
+            const uint8_t mk[] = { 0xE0, 0x2A, 0xE0, 0x37 }, br[] = { 0xE0, 0xB7, 0xE0, 0xAA };
+            memcpy(out, down ? mk : br, 4);
+            return 4;
+        }
+        const uint8_t mk[] = { 0xE0, 0x12, 0xE0, 0x7C };
+        const uint8_t br[] = { 0xE0, 0xF0, 0x7C, 0xE0, 0xF0, 0x12 };
+        memcpy(out, down ? mk : br, down ? sizeof(mk) : sizeof(br));
+        return down ? (int)sizeof(mk) : (int)sizeof(br);
+    }
+
+    switch (kbd->set) {
+    case 1:
+        if (ext)
+            out[n++] = 0xE0;
+        out[n++] = (uint8_t)(ps2_set2_to_set1(code) | (down ? 0 : 0x80));
+        return n;
+    case 2:
+        if (ext)
+            out[n++] = 0xE0;
+        if (!down)
+            out[n++] = 0xF0;
+        out[n++] = code;
+        return n;
+    default: {
+        uint8_t c3 = ext ? set3_extended[code & 0x7F] : set3_plain[code];
+        if (!c3) {
+            log_unimp("ps2 keyboard: key 0x%x has no scan code set 3 code\n", keycode);
+            return 0;
+        }
+        if (!down)
+            out[n++] = 0xF0;
+        out[n++] = c3;
+        return n;
+    }
+    }
+}
+
+static bool kbd_keycode_valid(int keycode)
+{
+    if (keycode == PS2_KEY_PAUSE)
+        return true;
+    if (keycode & ~(PS2_KEY_EXTENDED | 0xFF))
+        return false;
+    int code = keycode & 0xFF;
+    if (keycode & PS2_KEY_EXTENDED)
+        return code > 0 && code < 0x80 && code != 0x12 && code != 0x59;  /* fake shifts */
+    return code > 0 && (code < 0x80 || code == 0x83);
+}
+
+void ps2_keyboard_key_event(Ps2Kbd *kbd, int keycode, bool down)
+{
+    uint8_t seq[KBD_MAX_SEQUENCE];
+
+    if (!kbd_keycode_valid(keycode)) {
+        log_unimp("ps2 keyboard: key code 0x%x is not a set 2 key, dropped\n", keycode);
+        return;
+    }
+    if (!kbd->scanning)
+        return;
+    int n = kbd_encode(kbd, keycode, down, seq);
+    if (n == 0)
+        return;
+    /* No room: like a real keyboard, report overrun once and drop the key. */
+    if (queue_room(&kbd->queue) < n + PS2_QUEUE_RESERVE) {
+        uint8_t overrun = kbd->set == 1 ? 0xFF : 0x00;
+        int last = kbd->queue.count ? kbd->queue.data[(kbd->queue.head + kbd->queue.count - 1)
+                                                      % PS2_QUEUE_SIZE] : -1;
+        if (last != overrun && queue_room(&kbd->queue) > 0)
+            kbd_send1(kbd, overrun);
+        return;
+    }
+    kbd_send(kbd, seq, n);
+}
+
+/* ---- Mouse ------------------------------------------------------------- */
+
+#define MOUSE_DEFAULT_RATE 100
+#define MOUSE_DEFAULT_RESOLUTION 2   /* 4 counts/mm */
+/* Motion kept for later packets when the queue is full; beyond this the
+ * excess is dropped and the packet's overflow bit tells the host. */
+#define MOUSE_MAX_PENDING 2048
+
+enum { MOUSE_STREAM, MOUSE_REMOTE };
+
+struct Ps2Mouse {
+    Ps2NotifyFn notify;
+    void *opaque;
+    Ps2Queue queue;
+    int pending_cmd;
+    int mode;             /* MOUSE_STREAM or MOUSE_REMOTE */
+    bool wrap;
+    bool reporting;
+    bool scaling21;
+    uint8_t rate;
+    uint8_t resolution;
+    uint8_t id;
+    uint8_t last_rates[3];   /* the last three sample rates set, newest last */
+    uint8_t last_sent;
+    unsigned buttons;
+    int dx, dy, dz;          /* motion not yet reported; dy points up */
+    bool x_overflow, y_overflow;
+    bool buttons_changed;
+};
+
+static void mouse_defaults(Ps2Mouse *m)
+{
+    m->rate = MOUSE_DEFAULT_RATE;
+    m->resolution = MOUSE_DEFAULT_RESOLUTION;
+    m->scaling21 = false;
+    m->reporting = false;
+    m->mode = MOUSE_STREAM;
+    m->dx = m->dy = m->dz = 0;
+    m->x_overflow = m->y_overflow = false;
+    m->buttons_changed = false;
+}
+
+void ps2_mouse_reset(Ps2Mouse *m)
+{
+    queue_clear(&m->queue);
+    mouse_defaults(m);
+    m->pending_cmd = 0;
+    m->wrap = false;
+    m->id = 0;
+    memset(m->last_rates, 0, sizeof(m->last_rates));
+    m->last_sent = 0;
+}
+
+Ps2Mouse *ps2_mouse_new(Ps2NotifyFn notify, void *opaque)
+{
+    Ps2Mouse *m = calloc(1, sizeof(*m));
+    if (!m)
+        fatal("out of memory");
+    m->notify = notify;
+    m->opaque = opaque;
+    ps2_mouse_reset(m);
+    return m;
+}
+
+void ps2_mouse_free(Ps2Mouse *m)
+{
+    free(m);
+}
+
+int ps2_mouse_id(const Ps2Mouse *m)
+{
+    return m->id;
+}
+
+static void mouse_send(Ps2Mouse *m, const uint8_t *bytes, int n)
+{
+    for (int i = 0; i < n; i++)
+        queue_push(&m->queue, bytes[i]);
+    if (n > 0 && m->notify)
+        m->notify(m->opaque);
+}
+
+static void mouse_send1(Ps2Mouse *m, uint8_t byte)
+{
+    mouse_send(m, &byte, 1);
+}
+
+static int clamp(int v, int lo, int hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* 2:1 scaling (stream mode only): small moves stay, larger ones double. */
+static int mouse_scale(int v)
+{
+    static const int small[] = { 0, 1, 1, 3, 6, 9 };
+    int a = abs(v);
+    int s = a < 6 ? small[a] : 2 * a;
+    return v < 0 ? -s : s;
+}
+
+static int mouse_packet_size(const Ps2Mouse *m)
+{
+    return m->id == 3 || m->id == 4 ? 4 : 3;
+}
+
+/* Build one packet from the pending motion and take what it reports out of
+ * the counters. `stream` applies scaling. Returns the packet length. */
+static int mouse_make_packet(Ps2Mouse *m, uint8_t *p, bool stream)
+{
+    int dx = clamp(m->dx, -256, 255);
+    int dy = clamp(m->dy, -256, 255);
+    int dz = clamp(m->dz, -8, 7);
+    m->dx -= dx;
+    m->dy -= dy;
+    m->dz -= dz;
+    if (stream && m->scaling21) {
+        dx = clamp(mouse_scale(dx), -256, 255);
+        dy = clamp(mouse_scale(dy), -256, 255);
+    }
+    p[0] = (uint8_t)(0x08 | (m->buttons & 7) | (dx < 0 ? 0x10 : 0) | (dy < 0 ? 0x20 : 0)
+                     | (m->x_overflow ? 0x40 : 0) | (m->y_overflow ? 0x80 : 0));
+    p[1] = (uint8_t)dx;
+    p[2] = (uint8_t)dy;
+    m->x_overflow = m->y_overflow = false;
+    m->buttons_changed = false;
+    if (m->id == 3) {
+        p[3] = (uint8_t)dz;
+        return 4;
+    }
+    if (m->id == 4) {
+        p[3] = (uint8_t)((dz & 0x0F) | ((m->buttons & (PS2_BUTTON_SIDE | PS2_BUTTON_EXTRA)) << 1));
+        return 4;
+    }
+    m->dz = 0;   /* a wheel the host did not enable is not reported later either */
+    return 3;
+}
+
+static bool mouse_has_motion(const Ps2Mouse *m)
+{
+    return m->dx || m->dy || m->dz || m->buttons_changed;
+}
+
+/* Stream mode: turn pending motion into packets while the queue has room.
+ * Returns true if anything was queued. */
+static bool mouse_flush(Ps2Mouse *m)
+{
+    bool sent = false;
+    uint8_t p[4];
+
+    if (m->mode != MOUSE_STREAM || !m->reporting || m->wrap || m->pending_cmd)
+        return false;
+    while (mouse_has_motion(m)
+           && queue_room(&m->queue) >= mouse_packet_size(m) + PS2_QUEUE_RESERVE) {
+        int n = mouse_make_packet(m, p, true);
+        for (int i = 0; i < n; i++)
+            queue_push(&m->queue, p[i]);
+        sent = true;
+    }
+    return sent;
+}
+
+static int mouse_accumulate(int pending, int delta, bool *overflow)
+{
+    long v = (long)pending + delta;
+    if (v > MOUSE_MAX_PENDING || v < -MOUSE_MAX_PENDING) {
+        *overflow = true;
+        v = v > 0 ? MOUSE_MAX_PENDING : -MOUSE_MAX_PENDING;
+    }
+    return (int)v;
+}
+
+void ps2_mouse_event(Ps2Mouse *m, int dx, int dy, int dz, unsigned buttons)
+{
+    buttons &= 0x1F;
+    if (m->mode == MOUSE_STREAM && !m->reporting) {
+        m->buttons = buttons;   /* remembered for the status byte */
+        return;
+    }
+    if (buttons != m->buttons)
+        m->buttons_changed = true;
+    m->buttons = buttons;
+    /* Clamp the host's values first so the sums below cannot overflow. */
+    dx = clamp(dx, -MOUSE_MAX_PENDING * 2, MOUSE_MAX_PENDING * 2);
+    dy = clamp(dy, -MOUSE_MAX_PENDING * 2, MOUSE_MAX_PENDING * 2);
+    dz = clamp(dz, -MOUSE_MAX_PENDING * 2, MOUSE_MAX_PENDING * 2);
+    m->dx = mouse_accumulate(m->dx, dx, &m->x_overflow);
+    m->dy = mouse_accumulate(m->dy, -dy, &m->y_overflow);
+    bool z_overflow = false;
+    m->dz = mouse_accumulate(m->dz, dz, &z_overflow);
+    if (mouse_flush(m) && m->notify)
+        m->notify(m->opaque);
+}
+
+static void mouse_status(Ps2Mouse *m)
+{
+    uint8_t b0 = (uint8_t)(((m->buttons & PS2_BUTTON_LEFT) ? 0x04 : 0)
+                           | ((m->buttons & PS2_BUTTON_MIDDLE) ? 0x02 : 0)
+                           | ((m->buttons & PS2_BUTTON_RIGHT) ? 0x01 : 0)
+                           | (m->scaling21 ? 0x10 : 0) | (m->reporting ? 0x20 : 0)
+                           | (m->mode == MOUSE_REMOTE ? 0x40 : 0));
+    const uint8_t reply[] = { PS2_ACK, b0, m->resolution, m->rate };
+    mouse_send(m, reply, 4);
+}
+
+/* The IntelliMouse "knock": sample rates 200,100,80 unlock the wheel
+ * (id 3); then 200,200,80 unlock buttons 4/5 (id 4). */
+static void mouse_set_rate(Ps2Mouse *m, uint8_t rate)
+{
+    m->rate = rate;
+    m->last_rates[0] = m->last_rates[1];
+    m->last_rates[1] = m->last_rates[2];
+    m->last_rates[2] = rate;
+    if (m->last_rates[0] == 200 && m->last_rates[2] == 80) {
+        if (m->last_rates[1] == 100 && m->id == 0)
+            m->id = 3;
+        else if (m->last_rates[1] == 200 && m->id == 3)
+            m->id = 4;
+    }
+}
+
+static void mouse_command(Ps2Mouse *m, uint8_t cmd)
+{
+    uint8_t p[5];
+
+    switch (cmd) {
+    case 0xE6:
+        m->scaling21 = false;
+        mouse_send1(m, PS2_ACK);
+        break;
+    case 0xE7:
+        m->scaling21 = true;
+        mouse_send1(m, PS2_ACK);
+        break;
+    case 0xE8:   /* set resolution */
+    case 0xF3:   /* set sample rate */
+        m->pending_cmd = cmd;
+        mouse_send1(m, PS2_ACK);
+        break;
+    case 0xE9:
+        mouse_status(m);
+        break;
+    case 0xEA:
+        m->mode = MOUSE_STREAM;
+        m->dx = m->dy = m->dz = 0;
+        mouse_send1(m, PS2_ACK);
+        break;
+    case 0xEB: {   /* read data: one packet, counters cleared */
+        p[0] = PS2_ACK;
+        int n = mouse_make_packet(m, p + 1, false);
+        /* Motion beyond one packet's range is lost: say so. */
+        if (m->dx)
+            p[1] |= 0x40;
+        if (m->dy)
+            p[1] |= 0x80;
+        m->dx = m->dy = m->dz = 0;
+        mouse_send(m, p, n + 1);
+        break;
+    }
+    case 0xEC:
+        mouse_send1(m, PS2_ACK);
+        break;
+    case 0xEE:
+        m->wrap = true;
+        m->dx = m->dy = m->dz = 0;
+        mouse_send1(m, PS2_ACK);
+        break;
+    case 0xF0:
+        m->mode = MOUSE_REMOTE;
+        m->dx = m->dy = m->dz = 0;
+        mouse_send1(m, PS2_ACK);
+        break;
+    case 0xF2:
+        p[0] = PS2_ACK;
+        p[1] = m->id;
+        mouse_send(m, p, 2);
+        break;
+    case 0xF4:
+        m->reporting = true;
+        m->dx = m->dy = m->dz = 0;
+        mouse_send1(m, PS2_ACK);
+        break;
+    case 0xF5:
+        m->reporting = false;
+        queue_clear(&m->queue);
+        mouse_send1(m, PS2_ACK);
+        break;
+    case 0xF6:
+        queue_clear(&m->queue);
+        mouse_defaults(m);
+        mouse_send1(m, PS2_ACK);
+        break;
+    case 0xFE:
+        mouse_send1(m, m->last_sent);
+        break;
+    case 0xFF: {
+        static const uint8_t bat[] = { PS2_ACK, PS2_BAT_OK, 0x00 };
+        ps2_mouse_reset(m);
+        mouse_send(m, bat, 3);
+        break;
+    }
+    default:
+        /* Vendor probes (Synaptics, TrackPoint 0xE1, ...) get a NAK, as a
+         * plain mouse answers them. */
+        guest_error("ps2 mouse: unknown command 0x%02x\n", cmd);
+        mouse_send1(m, PS2_RESEND);
+        break;
+    }
+}
+
+void ps2_mouse_write(Ps2Mouse *m, uint8_t byte)
+{
+    if (m->wrap && byte != 0xEC && byte != 0xFF) {
+        mouse_send1(m, byte);
+        return;
+    }
+    if (byte == 0xEC)
+        m->wrap = false;
+
+    switch (m->pending_cmd) {
+    case 0xE8:
+        m->pending_cmd = 0;
+        if (byte > 3) {
+            guest_error("ps2 mouse: resolution %u out of range\n", byte);
+            mouse_send1(m, PS2_RESEND);
+            return;
+        }
+        m->resolution = byte;
+        mouse_send1(m, PS2_ACK);
+        return;
+    case 0xF3:
+        m->pending_cmd = 0;
+        switch (byte) {
+        case 10: case 20: case 40: case 60: case 80: case 100: case 200:
+            mouse_set_rate(m, byte);
+            mouse_send1(m, PS2_ACK);
+            return;
+        default:
+            guest_error("ps2 mouse: sample rate %u not supported\n", byte);
+            mouse_send1(m, PS2_RESEND);
+            return;
+        }
+    default:
+        break;
+    }
+    mouse_command(m, byte);
+}
+
+int ps2_mouse_read(Ps2Mouse *m)
+{
+    int b = queue_pop(&m->queue);
+    if (b >= 0)
+        m->last_sent = (uint8_t)b;
+    /* Room freed: pending motion may go out now. The controller is reading,
+     * so it checks for more by itself; no notify from inside a read. */
+    mouse_flush(m);
+    return b;
+}
+
+bool ps2_mouse_has_data(const Ps2Mouse *m)
+{
+    return m->queue.count > 0;
+}

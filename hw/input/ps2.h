@@ -1,0 +1,75 @@
+/*
+ * PS/2 keyboard (MF2, scan code sets 1-3) and PS/2 mouse (standard,
+ * IntelliMouse, IntelliMouse Explorer). A device knows nothing of the
+ * controller it hangs on: it calls `notify` when it queued bytes for the
+ * host, and the controller pulls them with *_read() and hands it host bytes
+ * with *_write().
+ */
+#ifndef MIMIC_HW_INPUT_PS2_H
+#define MIMIC_HW_INPUT_PS2_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Bytes a device buffers for the host; a real MF2 keyboard holds 16. */
+#define PS2_QUEUE_SIZE 16
+
+typedef struct Ps2Kbd Ps2Kbd;
+typedef struct Ps2Mouse Ps2Mouse;
+
+/* "I have data for the host": called after bytes were queued. */
+typedef void (*Ps2NotifyFn)(void *opaque);
+
+/*
+ * Key codes taken by ps2_keyboard_key_event(): the key's scan code set 2
+ * make code (0x01..0x83), ORed with PS2_KEY_EXTENDED for keys whose set 2
+ * make code carries the 0xE0 prefix (right Ctrl = PS2_KEY_EXTENDED | 0x14,
+ * cursor up = PS2_KEY_EXTENDED | 0x75). Print Screen is
+ * PS2_KEY_EXTENDED | 0x7C; Pause, which has no single code, is PS2_KEY_PAUSE.
+ */
+#define PS2_KEY_EXTENDED 0x100
+#define PS2_KEY_PAUSE    0x200
+#define PS2_KEY_PRINT    (PS2_KEY_EXTENDED | 0x7C)
+
+/* Mouse buttons for ps2_mouse_event(), in PS/2 packet bit order. */
+#define PS2_BUTTON_LEFT   0x01
+#define PS2_BUTTON_RIGHT  0x02
+#define PS2_BUTTON_MIDDLE 0x04
+#define PS2_BUTTON_SIDE   0x08   /* 4th button: reported by IntelliMouse Explorer only */
+#define PS2_BUTTON_EXTRA  0x10   /* 5th button: likewise */
+
+/* The set 1 code of a set 2 code below 0x80 (and 0x83): the mapping a
+ * keyboard uses in set 1 and an 8042 applies when translating. Codes that
+ * have no set 1 equivalent are returned unchanged. */
+uint8_t ps2_set2_to_set1(uint8_t code);
+
+Ps2Kbd *ps2_keyboard_new(Ps2NotifyFn notify, void *opaque);
+void ps2_keyboard_free(Ps2Kbd *kbd);
+/* Power-on state: set 2, scanning enabled, LEDs off, queue empty. */
+void ps2_keyboard_reset(Ps2Kbd *kbd);
+/* A byte sent by the host (command or command argument). */
+void ps2_keyboard_write(Ps2Kbd *kbd, uint8_t byte);
+/* Next byte for the host, or -1 when the queue is empty. */
+int ps2_keyboard_read(Ps2Kbd *kbd);
+bool ps2_keyboard_has_data(const Ps2Kbd *kbd);
+/* A key went down or up (typematic repeat is the caller's: send downs). */
+void ps2_keyboard_key_event(Ps2Kbd *kbd, int keycode, bool down);
+/* LED state last set by the host: bit 0 Scroll, 1 Num, 2 Caps Lock. */
+unsigned ps2_keyboard_leds(const Ps2Kbd *kbd);
+int ps2_keyboard_scancode_set(const Ps2Kbd *kbd);
+
+Ps2Mouse *ps2_mouse_new(Ps2NotifyFn notify, void *opaque);
+void ps2_mouse_free(Ps2Mouse *mouse);
+/* Power-on state: stream mode, reporting disabled, id 0, queue empty. */
+void ps2_mouse_reset(Ps2Mouse *mouse);
+void ps2_mouse_write(Ps2Mouse *mouse, uint8_t byte);
+int ps2_mouse_read(Ps2Mouse *mouse);
+bool ps2_mouse_has_data(const Ps2Mouse *mouse);
+/* Relative motion and the new button state (PS2_BUTTON_*). dx > 0 is right,
+ * dy > 0 is down (screen convention; the packet's y axis points up), dz > 0
+ * is the wheel turned towards the user. */
+void ps2_mouse_event(Ps2Mouse *mouse, int dx, int dy, int dz, unsigned buttons);
+/* Device id reported by 0xF2: 0 standard, 3 IntelliMouse, 4 Explorer. */
+int ps2_mouse_id(const Ps2Mouse *mouse);
+
+#endif
