@@ -10,10 +10,12 @@ CPPFLAGS := -Iinclude -I. -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -MMD -MP -pthread
 LDLIBS   := -pthread -lrt
+# Unit tests may use capstone as an oracle (the x86 decoder's tests).
+TEST_LDLIBS := $(LDLIBS) $(shell pkg-config --libs capstone 2>/dev/null)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Every .c under these folders is part of the emulator.
-SRC_DIRS := system hw accel tcg cpu block net ui monitor
+SRC_DIRS := system hw accel tcg cpu fpu block net ui monitor
 SRCS     := $(sort $(shell find $(SRC_DIRS) -name '*.c' 2>/dev/null))
 LIB_SRCS := $(filter-out system/main.c,$(SRCS))
 OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)
@@ -51,12 +53,12 @@ $(BUILD)/libmimic-san.a: $(SAN_OBJS)
 # files next to them in tests/unit).
 $(BUILD)/unit/%: tests/unit/%.c $(UNIT_EXTRA) $(BUILD)/libmimic.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(UNIT_EXTRA) $(BUILD)/libmimic.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(UNIT_EXTRA) $(BUILD)/libmimic.a $(TEST_LDLIBS)
 
 $(BUILD)/unit-san/%: tests/unit/%.c $(UNIT_EXTRA) $(BUILD)/libmimic-san.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit -std=gnu11 -Wall -Wextra -Werror -pthread $(SAN_FLAGS) \
-	    -o $@ $< $(UNIT_EXTRA) $(BUILD)/libmimic-san.a $(LDLIBS)
+	    -o $@ $< $(UNIT_EXTRA) $(BUILD)/libmimic-san.a $(TEST_LDLIBS)
 
 unit: $(UNIT_BINS)
 
