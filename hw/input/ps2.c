@@ -546,7 +546,6 @@ static int mouse_make_packet(Ps2Mouse *m, uint8_t *p, bool stream)
         p[3] = (uint8_t)((dz & 0x0F) | ((m->buttons & (PS2_BUTTON_SIDE | PS2_BUTTON_EXTRA)) << 1));
         return 4;
     }
-    m->dz = 0;   /* a wheel the host did not enable is not reported later either */
     return 3;
 }
 
@@ -600,8 +599,10 @@ void ps2_mouse_event(Ps2Mouse *m, int dx, int dy, int dz, unsigned buttons)
     dz = clamp(dz, -MOUSE_MAX_PENDING * 2, MOUSE_MAX_PENDING * 2);
     m->dx = mouse_accumulate(m->dx, dx, &m->x_overflow);
     m->dy = mouse_accumulate(m->dy, -dy, &m->y_overflow);
-    bool z_overflow = false;
-    m->dz = mouse_accumulate(m->dz, dz, &z_overflow);
+    if (mouse_packet_size(m) == 4) {   /* a plain mouse has no wheel to report */
+        bool z_overflow = false;
+        m->dz = mouse_accumulate(m->dz, dz, &z_overflow);
+    }
     if (mouse_flush(m) && m->notify)
         m->notify(m->opaque);
 }

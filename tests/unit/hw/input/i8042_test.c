@@ -60,9 +60,8 @@ static void setup(void)
         mainloop_init();
         machine_lock();
         m = machine_create(&type, &opts);
-        static IrqLine **lines;
-        lines = irq_lines_new(irq_record, NULL, 2);
-        kbc = i8042_create(m, lines[0], lines[1]);
+        kbc = i8042_create(m, irq_line_new(irq_record, NULL, 0),
+                           irq_line_new(irq_record, NULL, 1));
         i8042_set_a20_handler(kbc, a20_record, NULL);
     }
     machine_reset_devices(m);

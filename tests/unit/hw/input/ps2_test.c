@@ -253,6 +253,8 @@ TEST_CASE(mouse_packets)
     MOUSE_EXPECT(m, 0xFA);
     ps2_mouse_event(m, 10, -20, 3, 0);  /* right, up; wheel not enabled */
     MOUSE_EXPECT(m, 0x08, 10, 20);
+    ps2_mouse_event(m, 0, 0, 5, 0);     /* wheel alone: nothing to report */
+    CHECK(!ps2_mouse_has_data(m));
     ps2_mouse_event(m, -5, 3, 0, PS2_BUTTON_RIGHT | PS2_BUTTON_MIDDLE);
     MOUSE_EXPECT(m, 0x08 | 0x10 | 0x20 | 0x02 | 0x04, 0xFB, 0xFD);
     /* A large move is split across packets, nothing lost. */
