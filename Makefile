@@ -9,9 +9,9 @@ PKGS     := zlib
 CPPFLAGS := -Iinclude -I. -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -MMD -MP -pthread
-LDLIBS   := -pthread -lrt
-# Unit tests may use capstone as an oracle (the x86 decoder's tests).
-TEST_LDLIBS := $(LDLIBS) $(shell pkg-config --libs capstone 2>/dev/null)
+LDLIBS   := -pthread -lrt $(shell pkg-config --libs capstone 2>/dev/null)
+# capstone: disassembly in the debug log; also an oracle in unit tests.
+TEST_LDLIBS := $(LDLIBS)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Every .c under these folders is part of the emulator.
@@ -23,7 +23,8 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SAN_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 
 UNIT_SRCS  := $(sort $(shell find tests/unit -name '*_test.c' 2>/dev/null))
-UNIT_EXTRA := $(filter-out $(UNIT_SRCS),$(sort $(shell find tests/unit -name '*.c' 2>/dev/null)))
+# Helper sources beside a test (not *_test.c) are linked into that folder's tests.
+unit_extra = $(filter-out %_test.c,$(wildcard $(dir $(1))*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%) \
               $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-san/%)
 
@@ -51,14 +52,15 @@ $(BUILD)/libmimic-san.a: $(SAN_OBJS)
 
 # Unit tests link the pieces they use from the library (and any helper .c
 # files next to them in tests/unit).
-$(BUILD)/unit/%: tests/unit/%.c $(UNIT_EXTRA) $(BUILD)/libmimic.a
+.SECONDEXPANSION:
+$(BUILD)/unit/%: tests/unit/%.c $$(call unit_extra,tests/unit/%.c) $(BUILD)/libmimic.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(UNIT_EXTRA) $(BUILD)/libmimic.a $(TEST_LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(call unit_extra,$<) $(BUILD)/libmimic.a $(TEST_LDLIBS)
 
-$(BUILD)/unit-san/%: tests/unit/%.c $(UNIT_EXTRA) $(BUILD)/libmimic-san.a
+$(BUILD)/unit-san/%: tests/unit/%.c $$(call unit_extra,tests/unit/%.c) $(BUILD)/libmimic-san.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit -std=gnu11 -Wall -Wextra -Werror -pthread $(SAN_FLAGS) \
-	    -o $@ $< $(UNIT_EXTRA) $(BUILD)/libmimic-san.a $(TEST_LDLIBS)
+	    -o $@ $< $(call unit_extra,$<) $(BUILD)/libmimic-san.a $(TEST_LDLIBS)
 
 unit: $(UNIT_BINS)
 
