@@ -1,0 +1,85 @@
+/*
+ * The interpreter backend's bytecode: a stream of 16-bit units, each
+ * instruction an opcode unit followed by operand slot numbers (indices into
+ * the per-invocation register array) and inline immediates (32/64-bit, 2/4
+ * units, read unaligned). Layouts are in tcg/README.md "Interpreter".
+ */
+#ifndef MIMIC_TCG_INTERP_BYTECODE_H
+#define MIMIC_TCG_INTERP_BYTECODE_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Register array size: env + globals + constants + TB temps + live EBB temps. */
+#define TCG_INTERP_MAX_SLOTS 2048
+
+/*
+ * Name families: X_32/X_64 (register operands), XI_32/XI_64 (immediate second
+ * input), and XA_32.. XAI_64: the same with the first input taken from the
+ * accumulator, the host register every single-output instruction also leaves
+ * its result in (so a dependent op skips the store/load through the slot).
+ */
+#define BC_EIGHT(X, n) X(n##_32) X(n##_64) X(n##I_32) X(n##I_64) \
+                       X(n##A_32) X(n##A_64) X(n##AI_32) X(n##AI_64)
+#define BC_FOUR(X, n) X(n##_32) X(n##_64) X(n##I_32) X(n##I_64)
+#define BC_TWO(X, n)  X(n##_32) X(n##_64)
+
+#define TCG_BC_LIST(X) \
+    X(NOP) X(MOV) X(MOVI32) X(MOVI64) \
+    BC_EIGHT(X, ADD) BC_EIGHT(X, SUB) BC_EIGHT(X, MUL) BC_EIGHT(X, AND) BC_EIGHT(X, OR) \
+    BC_EIGHT(X, XOR) BC_EIGHT(X, ANDC) BC_EIGHT(X, ORC) BC_EIGHT(X, SHL) BC_EIGHT(X, SHR) \
+    BC_EIGHT(X, SAR) BC_EIGHT(X, ROTL) BC_EIGHT(X, ROTR) BC_EIGHT(X, DIVS) BC_EIGHT(X, DIVU) \
+    BC_EIGHT(X, REMS) BC_EIGHT(X, REMU) BC_EIGHT(X, CLZ) BC_EIGHT(X, CTZ) \
+    BC_TWO(X, NOT) BC_TWO(X, NEG) BC_TWO(X, EXT8S) BC_TWO(X, EXT8U) BC_TWO(X, EXT16S) \
+    BC_TWO(X, EXT16U) BC_TWO(X, BSWAP16) BC_TWO(X, BSWAP32) BC_TWO(X, CTPOP) \
+    X(EXT32S) X(EXT32U) X(BSWAP64) X(EXTRH) X(CONCAT) \
+    BC_FOUR(X, SETCOND) BC_FOUR(X, NEGSETCOND) BC_TWO(X, MOVCOND) \
+    BC_EIGHT(X, BREQ) BC_EIGHT(X, BRNE) BC_EIGHT(X, BRLT) BC_EIGHT(X, BRGE) BC_EIGHT(X, BRLE) \
+    BC_EIGHT(X, BRGT) BC_EIGHT(X, BRLTU) BC_EIGHT(X, BRGEU) BC_EIGHT(X, BRLEU) BC_EIGHT(X, BRGTU) \
+    BC_EIGHT(X, BRTSTEQ) BC_EIGHT(X, BRTSTNE) \
+    X(BR) \
+    BC_TWO(X, MULU2) BC_TWO(X, MULS2) BC_TWO(X, ADD2) BC_TWO(X, SUB2) \
+    BC_TWO(X, DEPOSIT) BC_TWO(X, EXTRACT) BC_TWO(X, SEXTRACT) \
+    X(LD8U) X(LD8S_32) X(LD8S_64) X(LD16U) X(LD16S_32) X(LD16S_64) X(LD32U) X(LD32S_64) X(LD64) \
+    X(ST8) X(ST16) X(ST32) X(ST64) X(STA32) X(STA64) \
+    X(GUEST_LD_32) X(GUEST_LD_64) X(GUEST_ST) \
+    X(CALL0) X(CALL1) X(CALL2) X(CALL3) X(CALL4) X(CALL5) X(CALL6) \
+    X(GOTO_TB) X(EXIT_TB) X(GOTO_PTR) X(MB)
+
+enum {
+#define X(n) BC_##n,
+    TCG_BC_LIST(X)
+#undef X
+    BC_COUNT
+};
+
+/* Offsets between a family's members, used by the emitter. */
+#define BC_FAMILY(base, is64, imm) ((base) + (is64) + 2 * (imm))
+#define BC_FAMILY8(base, is64, imm, acc) ((base) + (is64) + 2 * (imm) + 4 * (acc))
+/* First conditional-branch family; families follow TCGCond order from EQ. */
+#define BC_BRANCH(cond, is64, imm, acc) \
+    (BC_BREQ_32 + 8 * ((cond) - 2) + (is64) + 2 * (imm) + 4 * (acc))
+
+/* CALLn flags unit. */
+#define BC_CALL_RET_MASK  3   /* TCG_HELPER_RET_* */
+#define BC_CALL_MAY_RAISE 4
+
+static inline uint32_t bc_imm32(const uint16_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline uint64_t bc_imm64(const uint16_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+uintptr_t tcg_interp_enter(void *env, const void *code);
+void tcg_interp_disas(FILE *f, const void *code, size_t size);
+
+#endif

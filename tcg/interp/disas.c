@@ -1,0 +1,76 @@
+/*
+ * Interpreter backend: bytecode listing for -d out_asm (one instruction per
+ * line: offset, name, raw operand units). Also the one place that knows each
+ * instruction's length, which the listing needs to walk the stream.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "../backend.h"
+#include "bytecode.h"
+
+static const char *const bc_names[BC_COUNT] = {
+#define X(n) [BC_##n] = #n,
+    TCG_BC_LIST(X)
+#undef X
+};
+
+/* Length in units of the instruction at pc (0 for an unknown opcode). */
+static unsigned bc_length(const uint16_t *pc)
+{
+    unsigned op = *pc;
+    if (op >= BC_ADD_32 && op <= BC_CTZAI_64) {
+        return (op - BC_ADD_32) % 4 < 2 ? 4 : 5;
+    }
+    if (op >= BC_NOT_32 && op <= BC_EXTRH) {
+        return 3;
+    }
+    if (op >= BC_SETCOND_32 && op <= BC_NEGSETCONDI_64) {
+        return (op - BC_SETCOND_32) % 4 < 2 ? 5 : 6;
+    }
+    if (op >= BC_BREQ_32 && op <= BC_BRTSTNEAI_64) {
+        return (op - BC_BREQ_32) % 4 < 2 ? 5 : 6;
+    }
+    if (op >= BC_LD8U && op <= BC_STA64) {
+        return 5;
+    }
+    if (op >= BC_CALL0 && op <= BC_CALL6) {
+        return 7 + (op - BC_CALL0);
+    }
+    switch (op) {
+    case BC_NOP: case BC_MB: return 1;
+    case BC_MOV: case BC_BR: return 3;
+    case BC_MOVI32: case BC_CONCAT: return 4;
+    case BC_MOVI64: case BC_DEPOSIT_32: case BC_DEPOSIT_64: return 6;
+    case BC_MOVCOND_32: case BC_MOVCOND_64: case BC_ADD2_32: case BC_ADD2_64:
+    case BC_SUB2_32: case BC_SUB2_64: return 7;
+    case BC_MULU2_32: case BC_MULU2_64: case BC_MULS2_32: case BC_MULS2_64:
+    case BC_EXTRACT_32: case BC_EXTRACT_64: case BC_SEXTRACT_32: case BC_SEXTRACT_64:
+    case BC_EXIT_TB: return 5;
+    case BC_GUEST_LD_32: case BC_GUEST_LD_64: case BC_GUEST_ST: return 8;
+    case BC_GOTO_PTR: return 2;
+    case BC_GOTO_TB: {
+        uintptr_t field = ((uintptr_t)(pc + 1) + 7) & ~(uintptr_t)7;
+        return (unsigned)((field + 8 - (uintptr_t)pc) / 2);
+    }
+    default: return 0;
+    }
+}
+
+void tcg_interp_disas(FILE *f, const void *code, size_t size)
+{
+    const uint16_t *pc = code, *end = (const uint16_t *)((const char *)code + size);
+    while (pc < end) {
+        unsigned n = bc_length(pc);
+        if (n == 0 || pc + n > end) {
+            fprintf(f, "  %04zx: bad opcode %u\n", (size_t)((const char *)pc - (const char *)code), *pc);
+            return;
+        }
+        fprintf(f, "  %04zx: %-14s", (size_t)((const char *)pc - (const char *)code), bc_names[*pc]);
+        for (unsigned i = 1; i < n; i++) {
+            fprintf(f, " %u", pc[i]);
+        }
+        fputc('\n', f);
+        pc += n;
+    }
+}

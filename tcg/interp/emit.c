@@ -1,0 +1,687 @@
+/*
+ * Interpreter backend, code generation: one forward pass turning optimized,
+ * liveness-annotated IR into bytecode (tcg/interp/bytecode.h). Temps get
+ * register-array slots (EBB slots are reused once dead); globals are loaded
+ * into their slot at first use and written back where liveness says so,
+ * exactly as a native register allocator would treat host registers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../backend.h"
+#include "../helper.h"
+#include "bytecode.h"
+
+enum { GS_LOADED = 1, GS_DIRTY = 2 };   /* TCGTemp.be_state for globals and constants */
+
+typedef struct Emitter {
+    TCGContext *s;
+    TCGCodeInfo *info;
+    uint16_t *buf;
+    size_t cap, pos;          /* in units */
+    bool full, too_big;
+    unsigned nslots;
+    unsigned nfree;
+    uint16_t free_slots[TCG_INTERP_MAX_SLOTS];
+    unsigned n_insns;
+    ptrdiff_t rx_diff;
+    int acc_slot;             /* slot whose value the interpreter's accumulator holds, or -1 */
+    unsigned nloaded;         /* globals and constants currently in their slot */
+    int32_t loaded[TCG_MAX_TEMPS];
+} Emitter;
+
+static void put(Emitter *e, const uint16_t *u, unsigned n)
+{
+    e->acc_slot = -1;
+    if (e->pos + n > e->cap) {
+        e->full = true;
+        return;
+    }
+    memcpy(e->buf + e->pos, u, n * sizeof(uint16_t));
+    e->pos += n;
+}
+
+/* An instruction that writes slot u[1] and leaves the value in the accumulator. */
+static void put_out(Emitter *e, const uint16_t *u, unsigned n)
+{
+    put(e, u, n);
+    e->acc_slot = u[1];
+}
+
+static void set_imm32(uint16_t *u, uint32_t v) { memcpy(u, &v, 4); }
+static void set_imm64(uint16_t *u, uint64_t v) { memcpy(u, &v, 8); }
+
+static unsigned slot_alloc(Emitter *e)
+{
+    if (e->nfree) {
+        return e->free_slots[--e->nfree];
+    }
+    if (e->nslots >= TCG_INTERP_MAX_SLOTS) {
+        e->too_big = true;
+        return 0;
+    }
+    return e->nslots++;
+}
+
+static void slot_free(Emitter *e, TCGTemp *ts)
+{
+    if (ts->be_slot > 0) {
+        e->free_slots[e->nfree++] = (uint16_t)ts->be_slot;
+    }
+    ts->be_slot = -1;
+}
+
+static unsigned temp_slot(Emitter *e, TCGTemp *ts)
+{
+    if (ts->be_slot < 0) {
+        ts->be_slot = (int32_t)slot_alloc(e);
+    }
+    return (unsigned)ts->be_slot;
+}
+
+/* Drop entries no longer loaded, so the list stays short and bounded. */
+static void compact_loaded(Emitter *e)
+{
+    unsigned keep = 0;
+    for (unsigned i = 0; i < e->nloaded; i++) {
+        if (e->s->temps[e->loaded[i]].be_state & GS_LOADED) {
+            e->loaded[keep++] = e->loaded[i];
+        }
+    }
+    e->nloaded = keep;
+}
+
+static void mark_loaded(Emitter *e, TCGTemp *ts)
+{
+    if (e->nloaded == TCG_MAX_TEMPS) {
+        compact_loaded(e);
+    }
+    if (!(ts->be_state & GS_LOADED)) {
+        ts->be_state |= GS_LOADED;
+        e->loaded[e->nloaded++] = (int32_t)(ts - e->s->temps);
+    }
+}
+
+static void emit_global_store(Emitter *e, TCGTemp *ts)
+{
+    bool acc = e->acc_slot == ts->be_slot;
+    uint16_t u[5] = { (uint16_t)(ts->type == TCG_TYPE_I32 ? (acc ? BC_STA32 : BC_ST32)
+                                                          : (acc ? BC_STA64 : BC_ST64)),
+                      (uint16_t)ts->be_slot, 0 };
+    int keep = e->acc_slot;
+    set_imm32(u + 3, (uint32_t)ts->mem_offset);
+    put(e, u, 5);
+    e->acc_slot = keep;   /* a store leaves the accumulator alone */
+    ts->be_state &= ~(uint32_t)GS_DIRTY;
+}
+
+/* Liveness already synced every global that must be in memory here; a dirty
+ * one means a liveness bug. Store it anyway and count it. */
+static void sync_point(Emitter *e)
+{
+    for (unsigned i = 0; i < e->nloaded; i++) {
+        TCGTemp *ts = &e->s->temps[e->loaded[i]];
+        if (ts->be_state & GS_DIRTY) {
+            e->s->stats.sync_misses++;
+            emit_global_store(e, ts);
+        }
+    }
+}
+
+static void unload(Emitter *e, bool consts_too)
+{
+    unsigned keep = 0;
+    for (unsigned i = 0; i < e->nloaded; i++) {
+        TCGTemp *ts = &e->s->temps[e->loaded[i]];
+        if (ts->kind == TCG_TEMP_CONST && !consts_too) {
+            e->loaded[keep++] = e->loaded[i];
+        } else {
+            ts->be_state = 0;
+        }
+    }
+    e->nloaded = keep;
+}
+
+static bool fits_imm(TCGTemp *ts)
+{
+    return ts->kind == TCG_TEMP_CONST &&
+           (ts->type == TCG_TYPE_I32 || (int64_t)ts->val == (int32_t)ts->val);
+}
+
+/* Slot holding input a's value, loading a global or materializing a constant. */
+static uint16_t in_slot(Emitter *e, TCGArg a)
+{
+    TCGTemp *ts = &e->s->temps[a];
+    switch (ts->kind) {
+    case TCG_TEMP_FIXED:
+        return 0;
+    case TCG_TEMP_GLOBAL:
+        if (!(ts->be_state & GS_LOADED)) {
+            uint16_t u[5] = { ts->type == TCG_TYPE_I32 ? BC_LD32U : BC_LD64,
+                              (uint16_t)temp_slot(e, ts), 0 };
+            set_imm32(u + 3, (uint32_t)ts->mem_offset);
+            put_out(e, u, 5);
+            mark_loaded(e, ts);
+        }
+        return (uint16_t)ts->be_slot;
+    case TCG_TEMP_CONST:
+        if (!(ts->be_state & GS_LOADED)) {
+            uint16_t u[6] = { 0, (uint16_t)temp_slot(e, ts) };
+            if (ts->type == TCG_TYPE_I32) {
+                u[0] = BC_MOVI32;
+                set_imm32(u + 2, (uint32_t)ts->val);
+                put_out(e, u, 4);
+            } else {
+                u[0] = BC_MOVI64;
+                set_imm64(u + 2, ts->val);
+                put_out(e, u, 6);
+            }
+            mark_loaded(e, ts);
+        }
+        return (uint16_t)ts->be_slot;
+    default:
+        return (uint16_t)temp_slot(e, ts);
+    }
+}
+
+static uint16_t out_slot(Emitter *e, TCGArg a)
+{
+    return (uint16_t)temp_slot(e, &e->s->temps[a]);
+}
+
+static bool is_output(const TCGOp *op, TCGArg a)
+{
+    for (int i = 0; i < op->nb_oargs; i++) {
+        if (op->args[i] == a) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* After an op: free what died, record written globals and write back the synced ones. */
+static void op_done(Emitter *e, const TCGOp *op)
+{
+    bool unloaded = false;
+    for (int i = op->nb_oargs; i < op->nb_oargs + op->nb_iargs; i++) {
+        TCGTemp *ts = &e->s->temps[op->args[i]];
+        if (!tcg_op_dead(op, i) || is_output(op, op->args[i])) {
+            continue;
+        }
+        if (ts->kind == TCG_TEMP_EBB) {
+            slot_free(e, ts);
+        } else if (ts->kind == TCG_TEMP_GLOBAL) {
+            /* Not read again before it is redefined; memory holds what must survive. */
+            ts->be_state &= ~(uint32_t)(GS_LOADED | GS_DIRTY);
+            unloaded = true;
+        }
+    }
+    for (int i = 0; i < op->nb_oargs; i++) {
+        TCGTemp *ts = &e->s->temps[op->args[i]];
+        if (ts->kind == TCG_TEMP_GLOBAL) {
+            mark_loaded(e, ts);
+            ts->be_state |= GS_DIRTY;
+            if (tcg_op_sync(op, i)) {
+                emit_global_store(e, ts);
+            }
+            if (tcg_op_dead(op, i)) {
+                ts->be_state &= ~(uint32_t)(GS_LOADED | GS_DIRTY);
+                unloaded = true;
+            }
+        } else if (ts->kind == TCG_TEMP_EBB && tcg_op_dead(op, i)) {
+            slot_free(e, ts);
+        }
+    }
+    if (unloaded) {
+        compact_loaded(e);
+    }
+}
+
+static void branch_to(Emitter *e, TCGLabel *l, size_t op_start, size_t field)
+{
+    if (l->has_value) {
+        if (field + 2 <= e->cap) {
+            set_imm32(e->buf + field, (uint32_t)((int32_t)l->value - (int32_t)op_start));
+        }
+        return;
+    }
+    TCGRelocation *r = tcg_arena_alloc(e->s, sizeof(*r));
+    r->offset = (uint32_t)field;
+    r->kind = (uint32_t)op_start;
+    r->next = l->relocs;
+    l->relocs = r;
+}
+
+static void set_label(Emitter *e, TCGLabel *l)
+{
+    l->has_value = true;
+    l->value = (uint32_t)e->pos;
+    for (TCGRelocation *r = l->relocs; r; r = r->next) {
+        if (r->offset + 2 <= e->cap) {
+            set_imm32(e->buf + r->offset, (uint32_t)((int32_t)l->value - (int32_t)r->kind));
+        }
+    }
+    l->relocs = NULL;
+}
+
+static unsigned bc_binary_base(TCGOpcode opc)
+{
+    switch (opc) {
+    case INDEX_op_add: return BC_ADD_32;
+    case INDEX_op_sub: return BC_SUB_32;
+    case INDEX_op_mul: return BC_MUL_32;
+    case INDEX_op_and: return BC_AND_32;
+    case INDEX_op_or: return BC_OR_32;
+    case INDEX_op_xor: return BC_XOR_32;
+    case INDEX_op_andc: return BC_ANDC_32;
+    case INDEX_op_orc: return BC_ORC_32;
+    case INDEX_op_shl: return BC_SHL_32;
+    case INDEX_op_shr: return BC_SHR_32;
+    case INDEX_op_sar: return BC_SAR_32;
+    case INDEX_op_rotl: return BC_ROTL_32;
+    case INDEX_op_rotr: return BC_ROTR_32;
+    case INDEX_op_divs: return BC_DIVS_32;
+    case INDEX_op_divu: return BC_DIVU_32;
+    case INDEX_op_rems: return BC_REMS_32;
+    case INDEX_op_remu: return BC_REMU_32;
+    case INDEX_op_clz: return BC_CLZ_32;
+    case INDEX_op_ctz: return BC_CTZ_32;
+    case INDEX_op_setcond: return BC_SETCOND_32;
+    case INDEX_op_negsetcond: return BC_NEGSETCOND_32;
+    default: return 0;
+    }
+}
+
+static int bc_unary(TCGOpcode opc, bool is64)
+{
+    switch (opc) {
+    case INDEX_op_not: return BC_NOT_32 + is64;
+    case INDEX_op_neg: return BC_NEG_32 + is64;
+    case INDEX_op_ext8s: return BC_EXT8S_32 + is64;
+    case INDEX_op_ext8u: return BC_EXT8U_32 + is64;
+    case INDEX_op_ext16s: return BC_EXT16S_32 + is64;
+    case INDEX_op_ext16u: return BC_EXT16U_32 + is64;
+    case INDEX_op_bswap16: return BC_BSWAP16_32 + is64;
+    case INDEX_op_bswap32: return BC_BSWAP32_32 + is64;
+    case INDEX_op_ctpop: return BC_CTPOP_32 + is64;
+    case INDEX_op_ext32s: case INDEX_op_exts_i32_i64: return BC_EXT32S;
+    case INDEX_op_ext32u: case INDEX_op_extrl_i64_i32: return BC_EXT32U;
+    case INDEX_op_extu_i32_i64: return BC_MOV;   /* I32 slots hold zero-extended values */
+    case INDEX_op_extrh_i64_i32: return BC_EXTRH;
+    case INDEX_op_bswap64: return BC_BSWAP64;
+    default: return -1;
+    }
+}
+
+static int bc_load(TCGOpcode opc, bool is64)
+{
+    switch (opc) {
+    case INDEX_op_ld8u: return BC_LD8U;
+    case INDEX_op_ld8s: return is64 ? BC_LD8S_64 : BC_LD8S_32;
+    case INDEX_op_ld16u: return BC_LD16U;
+    case INDEX_op_ld16s: return is64 ? BC_LD16S_64 : BC_LD16S_32;
+    case INDEX_op_ld32u: return BC_LD32U;
+    case INDEX_op_ld32s: return BC_LD32S_64;
+    case INDEX_op_ld: return is64 ? BC_LD64 : BC_LD32U;
+    case INDEX_op_st8: return BC_ST8;
+    case INDEX_op_st16: return BC_ST16;
+    case INDEX_op_st32: return BC_ST32;
+    case INDEX_op_st: return is64 ? BC_ST64 : BC_ST32;
+    default: return -1;
+    }
+}
+
+static void emit_call(Emitter *e, const TCGOp *op)
+{
+    const TCGHelperInfo *info = (const void *)(uintptr_t)op->args[op->nb_oargs + op->nb_iargs];
+    uint16_t u[3 + TCG_MAX_HELPER_ARGS + 4];
+    unsigned n = 0;
+    u[n++] = (uint16_t)(BC_CALL0 + info->nargs);
+    u[n++] = (uint16_t)(info->ret | ((info->flags & TCG_CALL_MAY_RAISE) ? BC_CALL_MAY_RAISE : 0));
+    n++;   /* output slot, filled below */
+    for (int i = 0; i < info->nargs; i++) {
+        u[n++] = in_slot(e, op->args[op->nb_oargs + i]);
+    }
+    u[2] = op->nb_oargs ? out_slot(e, op->args[0]) : 0;
+    set_imm64(u + n, (uint64_t)(uintptr_t)info->func);
+    put(e, u, n + 4);
+    if (op->nb_oargs) {
+        e->acc_slot = u[2];
+    }
+}
+
+static void emit_op(Emitter *e, TCGOp *op)
+{
+    TCGContext *s = e->s;
+    TCGArg *a = op->args;
+    bool is64 = op->type == TCG_TYPE_I64;
+    uint16_t u[16];
+    size_t start = e->pos;
+    int bc;
+
+    switch (op->opc) {
+    case INDEX_op_insn_start:
+        e->info->insn_off[e->n_insns++] = (uint32_t)(e->pos * 2);
+        return;
+    case INDEX_op_set_label:
+        sync_point(e);
+        unload(e, true);
+        set_label(e, tcg_arg_label(a[0]));
+        e->acc_slot = -1;      /* branches arrive with another accumulator */
+        return;
+    case INDEX_op_discard: {
+        TCGTemp *ts = &s->temps[a[0]];
+        if (ts->kind == TCG_TEMP_EBB) {
+            slot_free(e, ts);
+        } else if (ts->kind == TCG_TEMP_GLOBAL) {
+            ts->be_state &= ~(uint32_t)(GS_LOADED | GS_DIRTY);
+        }
+        return;
+    }
+    case INDEX_op_br:
+        sync_point(e);
+        u[0] = BC_BR;
+        put(e, u, 3);
+        branch_to(e, tcg_arg_label(a[0]), start, start + 1);
+        unload(e, true);
+        return;
+    case INDEX_op_brcond: {
+        sync_point(e);
+        TCGCond c = (TCGCond)a[2];
+        TCGTemp *tb = &s->temps[a[1]];
+        bool imm = fits_imm(tb);
+        if (!imm) {
+            u[2] = in_slot(e, a[1]);
+        }
+        u[1] = in_slot(e, a[0]);
+        bool acc = e->acc_slot == u[1];
+        start = e->pos;
+        if (imm) {
+            u[0] = (uint16_t)BC_BRANCH(c, is64, 1, acc);
+            set_imm32(u + 2, (uint32_t)tb->val);
+            put(e, u, 6);
+            branch_to(e, tcg_arg_label(a[3]), start, start + 4);
+        } else {
+            u[0] = (uint16_t)BC_BRANCH(c, is64, 0, acc);
+            put(e, u, 5);
+            branch_to(e, tcg_arg_label(a[3]), start, start + 3);
+        }
+        op_done(e, op);
+        return;
+    }
+    case INDEX_op_goto_tb: {
+        sync_point(e);
+        u[0] = BC_GOTO_TB;
+        put(e, u, 1);
+        /* The patchable target is an 8-byte aligned word at its run address. */
+        while (((uintptr_t)(e->buf + e->pos) + (uintptr_t)e->rx_diff) % 8) {
+            u[0] = 0;
+            put(e, u, 1);
+        }
+        memset(u, 0, 8);
+        size_t field = e->pos;
+        put(e, u, 4);
+        e->info->jump_used[a[0]] = true;
+        e->info->jump[a[0]].insn_off = (uint32_t)(field * 2);
+        e->info->jump[a[0]].reset_off = (uint32_t)((field + 4) * 2);
+        return;
+    }
+    case INDEX_op_exit_tb:
+        sync_point(e);
+        u[0] = BC_EXIT_TB;
+        set_imm64(u + 1, a[0]);
+        put(e, u, 5);
+        unload(e, true);
+        return;
+    case INDEX_op_goto_ptr:
+        sync_point(e);
+        u[0] = BC_GOTO_PTR;
+        u[1] = in_slot(e, a[0]);
+        put(e, u, 2);
+        op_done(e, op);
+        unload(e, true);
+        return;
+    case INDEX_op_mb:
+        u[0] = BC_MB;
+        put(e, u, 1);
+        return;
+    case INDEX_op_call: {
+        const TCGHelperInfo *info = (const void *)(uintptr_t)a[op->nb_oargs + op->nb_iargs];
+        bool sync = (info->flags & (TCG_CALL_MAY_RAISE)) ||
+                    (info->flags & TCG_CALL_NO_GLOBALS) != TCG_CALL_NO_GLOBALS;
+        if (sync) {
+            sync_point(e);
+        }
+        emit_call(e, op);
+        if (!(info->flags & TCG_CALL_NO_WRITE_GLOBALS)) {
+            unload(e, false);
+        }
+        op_done(e, op);
+        return;
+    }
+    case INDEX_op_guest_ld:
+    case INDEX_op_guest_st: {
+        sync_point(e);
+        bool ld = op->opc == INDEX_op_guest_ld;
+        u[2] = in_slot(e, a[1]);
+        u[1] = ld ? out_slot(e, a[0]) : in_slot(e, a[0]);
+        u[0] = ld ? (is64 ? BC_GUEST_LD_64 : BC_GUEST_LD_32) : BC_GUEST_ST;
+        u[3] = (uint16_t)a[2];
+        const TCGGuestMemoryOps *m = s->mem_ops;
+        if (!m) {
+            fprintf(stderr, "mimic: translator bug: guest_ld/st without guest memory ops\n");
+            abort();
+        }
+        set_imm64(u + 4, (uint64_t)(uintptr_t)(ld ? (void (*)(void))m->load
+                                                  : (void (*)(void))m->store));
+        if (ld) {
+            put_out(e, u, 8);
+        } else {
+            put(e, u, 8);
+        }
+        op_done(e, op);
+        return;
+    }
+    case INDEX_op_mov: {
+        TCGTemp *src = &s->temps[a[1]];
+        if (src->kind == TCG_TEMP_CONST) {
+            u[1] = out_slot(e, a[0]);
+            if (is64) {
+                u[0] = BC_MOVI64;
+                set_imm64(u + 2, src->val);
+                put_out(e, u, 6);
+            } else {
+                u[0] = BC_MOVI32;
+                set_imm32(u + 2, (uint32_t)src->val);
+                put_out(e, u, 4);
+            }
+        } else {
+            u[2] = in_slot(e, a[1]);
+            u[1] = out_slot(e, a[0]);
+            u[0] = BC_MOV;
+            put_out(e, u, 3);
+        }
+        op_done(e, op);
+        return;
+    }
+    case INDEX_op_setcond:
+    case INDEX_op_negsetcond: {
+        unsigned base = bc_binary_base((TCGOpcode)op->opc);
+        TCGTemp *tb = &s->temps[a[2]];
+        u[2] = in_slot(e, a[1]);
+        if (fits_imm(tb)) {
+            u[1] = out_slot(e, a[0]);
+            u[0] = (uint16_t)BC_FAMILY(base, is64, 1);
+            u[3] = (uint16_t)a[3];
+            set_imm32(u + 4, (uint32_t)tb->val);
+            put_out(e, u, 6);
+        } else {
+            u[3] = in_slot(e, a[2]);
+            u[1] = out_slot(e, a[0]);
+            u[0] = (uint16_t)BC_FAMILY(base, is64, 0);
+            u[4] = (uint16_t)a[3];
+            put_out(e, u, 5);
+        }
+        op_done(e, op);
+        return;
+    }
+    case INDEX_op_movcond:
+        for (int i = 1; i <= 4; i++) {
+            u[i + 1] = in_slot(e, a[i]);
+        }
+        u[1] = out_slot(e, a[0]);
+        u[0] = is64 ? BC_MOVCOND_64 : BC_MOVCOND_32;
+        u[6] = (uint16_t)a[5];
+        put_out(e, u, 7);
+        op_done(e, op);
+        return;
+    case INDEX_op_mulu2: case INDEX_op_muls2:
+    case INDEX_op_add2: case INDEX_op_sub2: {
+        int n = op->nb_iargs;
+        for (int i = 0; i < n; i++) {
+            u[3 + i] = in_slot(e, a[2 + i]);
+        }
+        u[1] = out_slot(e, a[0]);
+        u[2] = out_slot(e, a[1]);
+        u[0] = (uint16_t)((op->opc == INDEX_op_mulu2 ? BC_MULU2_32 :
+                           op->opc == INDEX_op_muls2 ? BC_MULS2_32 :
+                           op->opc == INDEX_op_add2 ? BC_ADD2_32 : BC_SUB2_32) + is64);
+        put(e, u, 3 + n);
+        op_done(e, op);
+        return;
+    }
+    case INDEX_op_deposit:
+        u[2] = in_slot(e, a[1]);
+        u[3] = in_slot(e, a[2]);
+        u[1] = out_slot(e, a[0]);
+        u[0] = BC_DEPOSIT_32 + is64;
+        u[4] = (uint16_t)a[3];
+        u[5] = (uint16_t)a[4];
+        put_out(e, u, 6);
+        op_done(e, op);
+        return;
+    case INDEX_op_extract:
+    case INDEX_op_sextract:
+        u[2] = in_slot(e, a[1]);
+        u[1] = out_slot(e, a[0]);
+        u[0] = (uint16_t)((op->opc == INDEX_op_extract ? BC_EXTRACT_32 : BC_SEXTRACT_32) + is64);
+        u[3] = (uint16_t)a[2];
+        u[4] = (uint16_t)a[3];
+        put_out(e, u, 5);
+        op_done(e, op);
+        return;
+    case INDEX_op_concat_i32_i64:
+        u[2] = in_slot(e, a[1]);
+        u[3] = in_slot(e, a[2]);
+        u[1] = out_slot(e, a[0]);
+        u[0] = BC_CONCAT;
+        put_out(e, u, 4);
+        op_done(e, op);
+        return;
+    default:
+        break;
+    }
+
+    if ((bc = bc_load((TCGOpcode)op->opc, is64)) >= 0) {
+        bool store = op->nb_oargs == 0;
+        u[2] = in_slot(e, a[1]);
+        u[1] = store ? in_slot(e, a[0]) : out_slot(e, a[0]);
+        u[0] = (uint16_t)bc;
+        set_imm32(u + 3, (uint32_t)a[2]);
+        if (store) {
+            put(e, u, 5);
+        } else {
+            put_out(e, u, 5);
+        }
+        op_done(e, op);
+        return;
+    }
+    if ((bc = bc_unary((TCGOpcode)op->opc, is64)) >= 0) {
+        u[2] = in_slot(e, a[1]);
+        u[1] = out_slot(e, a[0]);
+        u[0] = (uint16_t)bc;
+        put_out(e, u, 3);
+        op_done(e, op);
+        return;
+    }
+    unsigned base = bc_binary_base((TCGOpcode)op->opc);
+    if (!base) {
+        e->too_big = true;   /* unknown op: cannot happen with ops.def in sync */
+        return;
+    }
+    /* Second input first, so a load of the first leaves it in the accumulator. */
+    TCGTemp *tb = &s->temps[a[2]];
+    bool imm = fits_imm(tb);
+    uint16_t sb = imm ? 0 : in_slot(e, a[2]);
+    uint16_t sa = in_slot(e, a[1]);
+    bool acc = e->acc_slot == sa;
+    if (!acc && !imm && e->acc_slot == sb && (tcg_op_defs[op->opc].flags & TCG_OPF_COMMUTATIVE)) {
+        sb = sa;
+        sa = (uint16_t)e->acc_slot;
+        acc = true;
+    }
+    u[1] = out_slot(e, a[0]);
+    u[2] = sa;
+    if (imm) {
+        u[0] = (uint16_t)BC_FAMILY8(base, is64, 1, acc);
+        set_imm32(u + 3, (uint32_t)tb->val);
+        put_out(e, u, 5);
+    } else {
+        u[0] = (uint16_t)BC_FAMILY8(base, is64, 0, acc);
+        u[3] = sb;
+        put_out(e, u, 4);
+    }
+    op_done(e, op);
+}
+
+static ptrdiff_t interp_gen_code(TCGContext *s, void *buf, size_t size, ptrdiff_t rx_diff,
+                                 TCGCodeInfo *info)
+{
+    static __thread Emitter em;   /* large; one translation at a time per thread */
+    Emitter *e = &em;
+    e->rx_diff = rx_diff;
+    e->n_insns = 0;
+    e->acc_slot = -1;
+    e->s = s;
+    e->info = info;
+    e->buf = buf;
+    e->cap = size / 2;
+    e->pos = 0;
+    e->full = e->too_big = false;
+    e->nslots = 1;   /* slot 0: env */
+    e->nfree = 0;
+    e->nloaded = 0;
+    for (int t = 0; t < s->nb_temps; t++) {
+        s->temps[t].be_slot = t == TCG_TEMP_ENV ? 0 : -1;
+        s->temps[t].be_state = 0;
+    }
+    for (TCGOp *op = s->first_op; op && !e->full && !e->too_big; op = op->next) {
+        emit_op(e, op);
+    }
+    if (e->too_big) {
+        return TCG_GEN_TOO_BIG;
+    }
+    if (e->full) {
+        return TCG_GEN_BUFFER_FULL;
+    }
+    info->code_size = e->pos * 2;
+    info->insn_off[info->n_insns] = (uint32_t)info->code_size;
+    return (ptrdiff_t)info->code_size;
+}
+
+static void interp_patch_goto_tb(void *code_rw, uintptr_t code_rx, const TCGJumpSite *site,
+                                 uintptr_t target_rx)
+{
+    (void)code_rx;
+    uint64_t *field = (uint64_t *)((char *)code_rw + site->insn_off);
+    __atomic_store_n(field, (uint64_t)target_rx, __ATOMIC_RELEASE);
+}
+
+const TCGBackend tcg_interp_backend = {
+    .name = "interp",
+    .gen_code = interp_gen_code,
+    .enter = tcg_interp_enter,
+    .patch_goto_tb = interp_patch_goto_tb,
+    .disas = tcg_interp_disas,
+};

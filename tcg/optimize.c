@@ -1,0 +1,641 @@
+/*
+ * IR optimizer, one forward pass per block: copy and constant propagation
+ * (rings of temps known to hold the same value, forgotten at labels),
+ * constant folding, algebraic identities, branch folding; then removal of
+ * unreachable code and unused labels. Dead results are removed later by the
+ * backward liveness pass. Leaves out: known-bits tracking, flag analysis.
+ */
+#include <string.h>
+
+#include "tcg.h"
+#include "helper.h"
+
+#define I32 TCG_TYPE_I32
+#define I64 TCG_TYPE_I64
+
+/* ---- copy rings ---- */
+
+static TCGTemp *ring_init(TCGContext *s, int t)
+{
+    TCGTemp *ts = &s->temps[t];
+    if (ts->opt_epoch != s->opt_epoch) {
+        ts->opt_epoch = s->opt_epoch;
+        ts->opt_prev = ts->opt_next = t;
+    }
+    return ts;
+}
+
+static void temp_reset(TCGContext *s, int t)
+{
+    TCGTemp *ts = ring_init(s, t);
+    if (ts->opt_next != t) {
+        s->temps[ts->opt_prev].opt_next = ts->opt_next;
+        s->temps[ts->opt_next].opt_prev = ts->opt_prev;
+        ts->opt_prev = ts->opt_next = t;
+    }
+}
+
+/* dst (just reset) now holds the same value as src. */
+static void ring_join(TCGContext *s, int dst, int src)
+{
+    TCGTemp *d = ring_init(s, dst), *r = ring_init(s, src);
+    if (d->type != r->type || dst == src) {
+        return;
+    }
+    d->opt_next = r->opt_next;
+    d->opt_prev = src;
+    s->temps[r->opt_next].opt_prev = dst;
+    r->opt_next = dst;
+}
+
+/* Longest-lived representative: constants, then env/globals, then TB, then EBB temps. */
+static int kind_rank(uint8_t kind)
+{
+    switch (kind) {
+    case TCG_TEMP_CONST: return 4;
+    case TCG_TEMP_FIXED: return 3;
+    case TCG_TEMP_GLOBAL: return 2;
+    case TCG_TEMP_TB: return 1;
+    default: return 0;
+    }
+}
+
+static int best_copy(TCGContext *s, int t)
+{
+    TCGTemp *ts = ring_init(s, t);
+    int best = t, rank = kind_rank(ts->kind);
+    for (int i = ts->opt_next; i != t && rank < 4; i = s->temps[i].opt_next) {
+        int r = kind_rank(s->temps[i].kind);
+        if (r > rank) {
+            best = i;
+            rank = r;
+        }
+    }
+    return best;
+}
+
+static void reset_globals(TCGContext *s)
+{
+    for (int g = 1; g < s->nb_globals; g++) {
+        temp_reset(s, g);
+    }
+}
+
+static bool is_const(TCGContext *s, TCGArg a) { return s->temps[a].kind == TCG_TEMP_CONST; }
+static uint64_t const_val(TCGContext *s, TCGArg a) { return s->temps[a].val; }
+
+/* ---- evaluation (independent of the interpreter: the tests compare the two) ---- */
+
+static uint64_t mask_type(TCGType type, uint64_t v) { return type == I32 ? (uint32_t)v : v; }
+
+static int eval_cond(TCGCond c, TCGType type, uint64_t a, uint64_t b)
+{
+    int64_t sa = type == I32 ? (int32_t)a : (int64_t)a;
+    int64_t sb = type == I32 ? (int32_t)b : (int64_t)b;
+    a = mask_type(type, a);
+    b = mask_type(type, b);
+    switch (c) {
+    case TCG_COND_NEVER: return 0;
+    case TCG_COND_ALWAYS: return 1;
+    case TCG_COND_EQ: return a == b;
+    case TCG_COND_NE: return a != b;
+    case TCG_COND_LT: return sa < sb;
+    case TCG_COND_GE: return sa >= sb;
+    case TCG_COND_LE: return sa <= sb;
+    case TCG_COND_GT: return sa > sb;
+    case TCG_COND_LTU: return a < b;
+    case TCG_COND_GEU: return a >= b;
+    case TCG_COND_LEU: return a <= b;
+    case TCG_COND_GTU: return a > b;
+    case TCG_COND_TSTEQ: return (a & b) == 0;
+    case TCG_COND_TSTNE: return (a & b) != 0;
+    default: return 0;
+    }
+}
+
+/* Whether cond(a, b) is known: 1 true, 0 false, -1 unknown. */
+static int fold_cond(TCGContext *s, TCGCond c, TCGType type, TCGArg a, TCGArg b)
+{
+    if (c == TCG_COND_ALWAYS || c == TCG_COND_NEVER) {
+        return c == TCG_COND_ALWAYS;
+    }
+    if (is_const(s, a) && is_const(s, b)) {
+        return eval_cond(c, type, const_val(s, a), const_val(s, b));
+    }
+    if (a == b) {
+        switch (c) {
+        case TCG_COND_EQ: case TCG_COND_GE: case TCG_COND_LE:
+        case TCG_COND_GEU: case TCG_COND_LEU:
+            return 1;
+        case TCG_COND_NE: case TCG_COND_LT: case TCG_COND_GT:
+        case TCG_COND_LTU: case TCG_COND_GTU:
+            return 0;
+        default:
+            return -1;
+        }
+    }
+    if (is_const(s, b) && const_val(s, b) == 0) {
+        switch (c) {
+        case TCG_COND_LTU: case TCG_COND_TSTNE: return 0;
+        case TCG_COND_GEU: case TCG_COND_TSTEQ: return 1;
+        default: return -1;
+        }
+    }
+    return -1;
+}
+
+static uint64_t bswap_n(uint64_t v, int bytes)
+{
+    uint64_t r = 0;
+    for (int i = 0; i < bytes; i++) {
+        r = (r << 8) | ((v >> (8 * i)) & 0xff);
+    }
+    return r;
+}
+
+/* Fold a one- or two-input op on constants; false if it cannot be folded. */
+static bool fold_value(TCGOpcode opc, TCGType type, uint64_t x, uint64_t y, uint64_t *out)
+{
+    unsigned width = type == I32 ? 32 : 64;
+    uint64_t ux = mask_type(type, x), uy = mask_type(type, y);
+    int64_t sx = type == I32 ? (int32_t)x : (int64_t)x;
+    int64_t sy = type == I32 ? (int32_t)y : (int64_t)y;
+    unsigned sh = (unsigned)(y & (width - 1));
+    uint64_t r;
+    switch (opc) {
+    case INDEX_op_add: r = x + y; break;
+    case INDEX_op_sub: r = x - y; break;
+    case INDEX_op_mul: r = x * y; break;
+    case INDEX_op_and: r = x & y; break;
+    case INDEX_op_or: r = x | y; break;
+    case INDEX_op_xor: r = x ^ y; break;
+    case INDEX_op_andc: r = x & ~y; break;
+    case INDEX_op_orc: r = x | ~y; break;
+    case INDEX_op_not: r = ~x; break;
+    case INDEX_op_neg: r = -x; break;
+    case INDEX_op_shl: r = ux << sh; break;
+    case INDEX_op_shr: r = ux >> sh; break;
+    case INDEX_op_sar: r = (uint64_t)(sx >> sh); break;
+    case INDEX_op_rotl: r = sh ? (ux << sh) | (ux >> (width - sh)) : ux; break;
+    case INDEX_op_rotr: r = sh ? (ux >> sh) | (ux << (width - sh)) : ux; break;
+    case INDEX_op_divu: case INDEX_op_remu:
+        if (uy == 0) {
+            return false;
+        }
+        r = opc == INDEX_op_divu ? ux / uy : ux % uy;
+        break;
+    case INDEX_op_divs: case INDEX_op_rems:
+        if (sy == 0 || (sy == -1 && sx == (type == I32 ? INT32_MIN : INT64_MIN))) {
+            return false;   /* the frontend promised this never runs; leave it */
+        }
+        r = (uint64_t)(opc == INDEX_op_divs ? sx / sy : sx % sy);
+        break;
+    case INDEX_op_ext8s: r = (uint64_t)(int64_t)(int8_t)x; break;
+    case INDEX_op_ext8u: r = (uint8_t)x; break;
+    case INDEX_op_ext16s: r = (uint64_t)(int64_t)(int16_t)x; break;
+    case INDEX_op_ext16u: r = (uint16_t)x; break;
+    case INDEX_op_ext32s: case INDEX_op_exts_i32_i64: r = (uint64_t)(int64_t)(int32_t)x; break;
+    case INDEX_op_ext32u: case INDEX_op_extu_i32_i64: case INDEX_op_extrl_i64_i32:
+        r = (uint32_t)x;
+        break;
+    case INDEX_op_extrh_i64_i32: r = x >> 32; break;
+    case INDEX_op_concat_i32_i64: r = (uint32_t)x | (y << 32); break;
+    case INDEX_op_bswap16: r = bswap_n(x, 2); break;
+    case INDEX_op_bswap32: r = bswap_n(x, 4); break;
+    case INDEX_op_bswap64: r = bswap_n(x, 8); break;
+    case INDEX_op_ctpop: r = (uint64_t)__builtin_popcountll(ux); break;
+    case INDEX_op_clz:
+        r = ux ? (uint64_t)(__builtin_clzll(ux) - (64 - width)) : y;
+        break;
+    case INDEX_op_ctz: r = ux ? (uint64_t)__builtin_ctzll(ux) : y; break;
+    default:
+        return false;
+    }
+    *out = r;
+    return true;
+}
+
+/* ---- rewriting ops ---- */
+
+static void set_mov(TCGOp *op, TCGType type, TCGArg dst, TCGArg src)
+{
+    op->opc = INDEX_op_mov;
+    op->type = (uint8_t)type;
+    op->nb_oargs = 1;
+    op->nb_iargs = 1;
+    op->nb_cargs = 0;
+    op->args[0] = dst;
+    op->args[1] = src;
+}
+
+/* Turn op into "mov dst, src" (src already canonical) and record the copy. */
+static void fold_to_copy(TCGContext *s, TCGOp *op, TCGArg dst, TCGArg src)
+{
+    if (dst == src) {
+        tcg_op_remove(s, op);
+        return;
+    }
+    set_mov(op, (TCGType)s->temps[dst].type, dst, src);
+    temp_reset(s, (int)dst);
+    ring_join(s, (int)dst, (int)src);
+}
+
+static void fold_to_const(TCGContext *s, TCGOp *op, TCGArg dst, uint64_t v)
+{
+    fold_to_copy(s, op, dst, tcg_constant_temp((TCGType)s->temps[dst].type, v));
+}
+
+/* Double-word results: op becomes "mov lo", a new op after it "mov hi". */
+static void fold_to_const2(TCGContext *s, TCGOp *op, TCGType type, uint64_t lo, uint64_t hi)
+{
+    TCGArg rl = op->args[0], rh = op->args[1];
+    TCGOp *op2 = tcg_op_insert_after(s, op, INDEX_op_mov, type);
+    set_mov(op2, type, rh, tcg_constant_temp(type, hi));
+    set_mov(op, type, rl, tcg_constant_temp(type, lo));
+    temp_reset(s, (int)rl);
+    ring_join(s, (int)rl, (int)op->args[1]);
+    temp_reset(s, (int)rh);
+    ring_join(s, (int)rh, (int)op2->args[1]);
+}
+
+static void swap_args(TCGOp *op, int i, int j)
+{
+    TCGArg t = op->args[i];
+    op->args[i] = op->args[j];
+    op->args[j] = t;
+}
+
+/* Constant to the second input, which backends and the identities expect. */
+static void canonicalize(TCGContext *s, TCGOp *op)
+{
+    const TCGOpDef *def = &tcg_op_defs[op->opc];
+    int i = op->nb_oargs;
+    switch (op->opc) {
+    case INDEX_op_setcond: case INDEX_op_negsetcond:
+    case INDEX_op_brcond: case INDEX_op_movcond: {
+        int c = op->opc == INDEX_op_brcond ? 2 : op->opc == INDEX_op_movcond ? 5 : 3;
+        if (is_const(s, op->args[i]) && !is_const(s, op->args[i + 1])) {
+            swap_args(op, i, i + 1);
+            op->args[c] = tcg_swap_cond((TCGCond)op->args[c]);
+        }
+        return;
+    }
+    default:
+        if ((def->flags & TCG_OPF_COMMUTATIVE) &&
+            is_const(s, op->args[i]) && !is_const(s, op->args[i + 1])) {
+            swap_args(op, i, i + 1);
+        }
+        return;
+    }
+}
+
+static int64_t sext(uint64_t v, unsigned len) { return (int64_t)(v << (64 - len)) >> (64 - len); }
+
+/* Algebraic identities on partly-constant or repeated inputs. true if op was rewritten. */
+static bool fold_identity(TCGContext *s, TCGOp *op)
+{
+    TCGType type = (TCGType)op->type;
+    uint64_t ones = type == I32 ? UINT32_MAX : UINT64_MAX;
+    TCGArg r = op->args[0], a = op->args[1], b = op->args[2];
+    bool bc = is_const(s, b);
+    uint64_t bv = bc ? const_val(s, b) : 0;
+    switch (op->opc) {
+    case INDEX_op_add: case INDEX_op_or: case INDEX_op_xor:
+    case INDEX_op_shl: case INDEX_op_shr: case INDEX_op_sar:
+    case INDEX_op_rotl: case INDEX_op_rotr: case INDEX_op_sub:
+        if (bc && bv == 0) {
+            fold_to_copy(s, op, r, a);
+            return true;
+        }
+        if (is_const(s, a) && const_val(s, a) == 0 && op->opc != INDEX_op_add &&
+            op->opc != INDEX_op_or && op->opc != INDEX_op_xor && op->opc != INDEX_op_sub) {
+            fold_to_const(s, op, r, 0);    /* shifting or rotating zero */
+            return true;
+        }
+        if (op->opc == INDEX_op_sub && is_const(s, a) && const_val(s, a) == 0) {
+            op->opc = INDEX_op_neg;
+            op->nb_iargs = 1;
+            op->args[1] = b;
+            temp_reset(s, (int)r);
+            return true;
+        }
+        if (a == b && (op->opc == INDEX_op_sub || op->opc == INDEX_op_xor)) {
+            fold_to_const(s, op, r, 0);
+            return true;
+        }
+        if (a == b && op->opc == INDEX_op_or) {
+            fold_to_copy(s, op, r, a);
+            return true;
+        }
+        if (bc && bv == ones && op->opc == INDEX_op_or) {
+            fold_to_const(s, op, r, ones);
+            return true;
+        }
+        return false;
+    case INDEX_op_and:
+        if ((bc && bv == ones) || a == b) {
+            fold_to_copy(s, op, r, a);
+            return true;
+        }
+        if (bc && bv == 0) {
+            fold_to_const(s, op, r, 0);
+            return true;
+        }
+        return false;
+    case INDEX_op_andc:
+        if (bc && bv == 0) {
+            fold_to_copy(s, op, r, a);
+            return true;
+        }
+        if ((bc && bv == ones) || a == b) {
+            fold_to_const(s, op, r, 0);
+            return true;
+        }
+        return false;
+    case INDEX_op_orc:
+        if (bc && bv == ones) {
+            fold_to_copy(s, op, r, a);
+            return true;
+        }
+        if ((bc && bv == 0) || a == b) {
+            fold_to_const(s, op, r, ones);
+            return true;
+        }
+        return false;
+    case INDEX_op_mul:
+        if (bc && bv == 1) {
+            fold_to_copy(s, op, r, a);
+            return true;
+        }
+        if (bc && bv == 0) {
+            fold_to_const(s, op, r, 0);
+            return true;
+        }
+        return false;
+    case INDEX_op_divs: case INDEX_op_divu:
+        if (bc && bv == 1) {
+            fold_to_copy(s, op, r, a);
+            return true;
+        }
+        return false;
+    case INDEX_op_rems: case INDEX_op_remu:
+        if (bc && bv == 1) {
+            fold_to_const(s, op, r, 0);
+            return true;
+        }
+        return false;
+    case INDEX_op_clz: case INDEX_op_ctz:
+        if (is_const(s, a) && const_val(s, a) == 0) {
+            fold_to_copy(s, op, r, b);   /* fallback, constant or not */
+            return true;
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
+static bool fold_op(TCGContext *s, TCGOp *op)
+{
+    TCGType type = (TCGType)op->type;
+    unsigned width = type == I32 ? 32 : 64;
+    TCGArg *args = op->args;
+    uint64_t v;
+    switch (op->opc) {
+    case INDEX_op_setcond: case INDEX_op_negsetcond: {
+        int c = fold_cond(s, (TCGCond)args[3], type, args[1], args[2]);
+        if (c < 0) {
+            return false;
+        }
+        v = op->opc == INDEX_op_setcond ? (uint64_t)c : (uint64_t)-(int64_t)c;
+        fold_to_const(s, op, args[0], mask_type(type, v));
+        return true;
+    }
+    case INDEX_op_movcond: {
+        int c = fold_cond(s, (TCGCond)args[5], type, args[1], args[2]);
+        if (c >= 0 || args[3] == args[4]) {
+            fold_to_copy(s, op, args[0], c == 0 ? args[4] : args[3]);
+            return true;
+        }
+        return false;
+    }
+    case INDEX_op_deposit: {
+        unsigned pos = (unsigned)args[3], len = (unsigned)args[4];
+        if (len == width) {
+            fold_to_copy(s, op, args[0], args[2]);
+            return true;
+        }
+        if (!is_const(s, args[1]) || !is_const(s, args[2])) {
+            return false;
+        }
+        uint64_t m = (len == 64 ? ~0ull : (1ull << len) - 1) << pos;
+        v = (const_val(s, args[1]) & ~m) | ((const_val(s, args[2]) << pos) & m);
+        fold_to_const(s, op, args[0], mask_type(type, v));
+        return true;
+    }
+    case INDEX_op_extract: case INDEX_op_sextract: {
+        unsigned pos = (unsigned)args[2], len = (unsigned)args[3];
+        if (pos == 0 && len == width) {
+            fold_to_copy(s, op, args[0], args[1]);
+            return true;
+        }
+        if (!is_const(s, args[1])) {
+            return false;
+        }
+        v = const_val(s, args[1]) >> pos;
+        v = op->opc == INDEX_op_extract ? (len == 64 ? v : v & ((1ull << len) - 1))
+                                        : (uint64_t)sext(v, len);
+        fold_to_const(s, op, args[0], mask_type(type, v));
+        return true;
+    }
+    case INDEX_op_mulu2: case INDEX_op_muls2: {
+        if (!is_const(s, args[2]) || !is_const(s, args[3])) {
+            return false;
+        }
+        uint64_t x = const_val(s, args[2]), y = const_val(s, args[3]), lo, hi;
+        if (type == I32) {
+            uint64_t p = op->opc == INDEX_op_mulu2
+                ? (uint64_t)(uint32_t)x * (uint32_t)y
+                : (uint64_t)((int64_t)(int32_t)x * (int32_t)y);
+            lo = (uint32_t)p;
+            hi = (uint32_t)(p >> 32);
+        } else if (op->opc == INDEX_op_mulu2) {
+            unsigned __int128 p = (unsigned __int128)x * y;
+            lo = (uint64_t)p;
+            hi = (uint64_t)(p >> 64);
+        } else {
+            __int128 p = (__int128)(int64_t)x * (int64_t)y;
+            lo = (uint64_t)p;
+            hi = (uint64_t)((unsigned __int128)p >> 64);
+        }
+        fold_to_const2(s, op, type, lo, hi);
+        return true;
+    }
+    case INDEX_op_add2: case INDEX_op_sub2: {
+        for (int i = 2; i < 6; i++) {
+            if (!is_const(s, args[i])) {
+                return false;
+            }
+        }
+        uint64_t al = const_val(s, args[2]), ah = const_val(s, args[3]);
+        uint64_t bl = const_val(s, args[4]), bh = const_val(s, args[5]), lo, hi;
+        if (type == I32) {
+            uint64_t x = al | ah << 32, y = bl | bh << 32;
+            uint64_t z = op->opc == INDEX_op_add2 ? x + y : x - y;
+            lo = (uint32_t)z;
+            hi = z >> 32;
+        } else {
+            unsigned __int128 x = (unsigned __int128)ah << 64 | al;
+            unsigned __int128 y = (unsigned __int128)bh << 64 | bl;
+            unsigned __int128 z = op->opc == INDEX_op_add2 ? x + y : x - y;
+            lo = (uint64_t)z;
+            hi = (uint64_t)(z >> 64);
+        }
+        fold_to_const2(s, op, type, lo, hi);
+        return true;
+    }
+    default:
+        break;
+    }
+    if (op->nb_oargs != 1 || op->nb_iargs == 0 || op->nb_iargs > 2 || op->nb_cargs) {
+        return false;
+    }
+    bool all_const = true;
+    for (int i = 1; i <= op->nb_iargs; i++) {
+        all_const &= is_const(s, args[i]);
+    }
+    if (all_const) {
+        uint64_t x = const_val(s, args[1]);
+        uint64_t y = op->nb_iargs == 2 ? const_val(s, args[2]) : 0;
+        if (fold_value((TCGOpcode)op->opc, type, x, y, &v)) {
+            fold_to_const(s, op, args[0], mask_type((TCGType)s->temps[args[0]].type, v));
+            return true;
+        }
+        return false;
+    }
+    return op->nb_iargs == 2 && fold_identity(s, op);
+}
+
+/* ---- unreachable code ---- */
+
+static void label_unref(TCGOp *op)
+{
+    if (op->opc == INDEX_op_br) {
+        tcg_arg_label(op->args[0])->refs--;
+    } else if (op->opc == INDEX_op_brcond) {
+        tcg_arg_label(op->args[3])->refs--;
+    }
+}
+
+/* The last op before op that emits code or branches (skipping insn_start markers). */
+static TCGOp *prev_real(TCGOp *op)
+{
+    op = op->prev;
+    while (op && op->opc == INDEX_op_insn_start) {
+        op = op->prev;
+    }
+    return op;
+}
+
+static bool ends_flow(const TCGOp *op)
+{
+    return op && (op->opc == INDEX_op_br || op->opc == INDEX_op_exit_tb ||
+                  op->opc == INDEX_op_goto_ptr);
+}
+
+/*
+ * A label: drop a branch to it from just before it; a label nothing branches
+ * to disappears and what is known carries on through it (the only way in is
+ * falling through). Otherwise control flow merges: forget everything.
+ */
+static void at_label(TCGContext *s, TCGOp *op)
+{
+    TCGLabel *l = tcg_arg_label(op->args[0]);
+    TCGOp *prev = prev_real(op);
+    if (prev && ((prev->opc == INDEX_op_br && tcg_arg_label(prev->args[0]) == l) ||
+                 (prev->opc == INDEX_op_brcond && tcg_arg_label(prev->args[3]) == l))) {
+        l->refs--;
+        tcg_op_remove(s, prev);
+        s->stats.ops_folded++;
+    }
+    if (l->refs == 0) {
+        tcg_op_remove(s, op);
+        return;
+    }
+    s->opt_epoch++;
+}
+
+/* ---- the pass ---- */
+
+void tcg_optimize(TCGContext *s)
+{
+    TCGOp *next;
+    s->opt_epoch++;
+    for (TCGOp *op = s->first_op; op; op = next) {
+        next = op->next;
+        const TCGOpDef *def = &tcg_op_defs[op->opc];
+        int nb_o = op->nb_oargs, nb_i = op->nb_iargs;
+
+        if (op->opc == INDEX_op_set_label) {
+            at_label(s, op);
+            continue;
+        }
+        if (ends_flow(prev_real(op))) {
+            /* Unreachable until the next label; insn_start stays so insn indices hold. */
+            if (op->opc != INDEX_op_insn_start) {
+                label_unref(op);
+                tcg_op_remove(s, op);
+                s->stats.ops_folded++;
+            }
+            continue;
+        }
+        switch (op->opc) {
+        case INDEX_op_discard:
+            temp_reset(s, (int)op->args[0]);
+            continue;
+        default:
+            break;
+        }
+        for (int i = nb_o; i < nb_o + nb_i; i++) {
+            op->args[i] = (TCGArg)best_copy(s, (int)op->args[i]);
+        }
+        if (op->opc == INDEX_op_call) {
+            const TCGHelperInfo *info = (const void *)(uintptr_t)op->args[nb_o + nb_i];
+            if (!(info->flags & TCG_CALL_NO_WRITE_GLOBALS)) {
+                reset_globals(s);
+            }
+            for (int i = 0; i < nb_o; i++) {
+                temp_reset(s, (int)op->args[i]);
+            }
+            continue;
+        }
+        if (op->opc == INDEX_op_mov) {
+            fold_to_copy(s, op, op->args[0], op->args[1]);
+            continue;
+        }
+        canonicalize(s, op);
+        if (op->opc == INDEX_op_brcond) {
+            int c = fold_cond(s, (TCGCond)op->args[2], (TCGType)op->type, op->args[0], op->args[1]);
+            if (c == 1) {
+                TCGArg l = op->args[3];
+                op->opc = INDEX_op_br;
+                op->nb_iargs = 0;
+                op->nb_cargs = 1;
+                op->args[0] = l;
+                s->stats.ops_folded++;
+            } else if (c == 0) {
+                label_unref(op);
+                tcg_op_remove(s, op);
+                s->stats.ops_folded++;
+            }
+            continue;
+        }
+        if (!(def->flags & TCG_OPF_SIDE_EFFECTS) && nb_o > 0 && fold_op(s, op)) {
+            s->stats.ops_folded++;
+            continue;
+        }
+        for (int i = 0; i < nb_o; i++) {
+            temp_reset(s, (int)op->args[i]);
+        }
+    }
+}
