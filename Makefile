@@ -9,7 +9,7 @@ PKGS     := zlib
 CPPFLAGS := -Iinclude -I. -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -MMD -MP -pthread
-LDLIBS   := -pthread -lrt $(shell pkg-config --libs capstone 2>/dev/null)
+LDLIBS   := -pthread -lrt -llzma -lzstd -lz $(shell pkg-config --libs capstone 2>/dev/null)
 # capstone: disassembly in the debug log; also an oracle in unit tests.
 TEST_LDLIBS := $(LDLIBS)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

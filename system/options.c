@@ -21,7 +21,9 @@ static void usage(void)
     printf("usage: mimic [options]\n"
            "\n"
            "Machine:\n"
-           "  -M, -machine NAME    machine type (-M help lists them)\n"
+           "  -M, -machine NAME[,kernel-unpack=on|off]\n"
+           "                       machine type (-M help lists them); kernel-unpack=off\n"
+           "                       lets a bzImage decompress itself in the guest\n"
            "  -m SIZE              RAM size, e.g. 512M, 2G (default 128M)\n"
            "  -smp N               number of CPUs\n"
            "  -cpu MODEL           CPU model (host, max)\n"
@@ -112,6 +114,36 @@ static const char *suboption(const char *text, const char *key, char *buf, size_
     return NULL;
 }
 
+/* -M NAME[,type=NAME][,kernel-unpack=on|off]: the one machine property
+ * mimic has; anything else is named rather than ignored. */
+static void parse_machine(const char *val, MachineOptions *o)
+{
+    size_t namelen = strcspn(val, ",");
+    if (!memchr(val, '=', namelen))
+        o->machine = strndup(val, namelen);
+    char *copy = strdup(val), *save = NULL;
+    for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(it, '=');
+        if (it == copy && !eq)
+            continue;                     /* the machine name */
+        if (!eq)
+            fatal("-M %s: '%s' is not a property=value", val, it);
+        *eq = 0;
+        const char *v = eq + 1;
+        if (!strcmp(it, "type")) {
+            o->machine = strdup(v);
+        } else if (!strcmp(it, "kernel-unpack")) {
+            if (strcmp(v, "on") && strcmp(v, "off"))
+                fatal("-M %s: kernel-unpack must be on or off", val);
+            o->no_kernel_unpack = !strcmp(v, "off");
+        } else {
+            fatal("-M %s: unknown machine property '%s' (mimic has kernel-unpack=on|off)",
+                  val, it);
+        }
+    }
+    free(copy);
+}
+
 void options_parse(int argc, char **argv, MachineOptions *o)
 {
     memset(o, 0, sizeof(*o));
@@ -142,13 +174,7 @@ void options_parse(int argc, char **argv, MachineOptions *o)
                 machine_print_list();
                 exit(0);
             }
-            const char *type = suboption(val, "type", buf, sizeof(buf));
-            if (type)
-                o->machine = strdup(type);
-            else
-                o->machine = strndup(val, strcspn(val, ","));
-            if (strchr(val, ',') && !type)
-                fatal("-M %s: machine properties are not supported", val);
+            parse_machine(val, o);
         } else if (!strcmp(name, "m")) {
             const char *size = suboption(val, "size", buf, sizeof(buf));
             if (!size) {

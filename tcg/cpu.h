@@ -30,6 +30,20 @@ enum {
     CPU_INTERRUPT_TIMER = 1u << 6,   /* architecture-defined extra source */
 };
 
+/*
+ * exception_index values >= EXCP_FIRST_INTERNAL are not guest exceptions:
+ * the exec loop returns them to the accelerator instead of calling
+ * frontend->do_exception. Guest exception numbers stay below.
+ */
+enum {
+    EXCP_FIRST_INTERNAL = 0x10000,
+    EXCP_INTERRUPT = EXCP_FIRST_INTERNAL,  /* exit_request was seen (kick) */
+    EXCP_HLT,         /* the guest halted (HLT/WFI): set cpu->halted, then raise this */
+    EXCP_HALTED,      /* tcg_cpu_exec found the CPU halted with no work */
+    EXCP_DEBUG,       /* breakpoint / single step for the gdbstub */
+    EXCP_YIELD,       /* PAUSE/YIELD: let another vCPU run */
+};
+
 typedef struct CPUState {
     TCGTLBFast tlb_fast[TCG_MAX_MMU_IDX];   /* must stay first: generated code */
     /* Non-zero: generated code leaves at the next block entry. Set by kicks
@@ -42,6 +56,9 @@ typedef struct CPUState {
     Machine *machine;
     const TCGFrontend *frontend;
     sigjmp_buf jmp_env;                     /* exceptions unwind to the exec loop */
+    /* TB_CFLAG_* for the next block only (a self-modifying store restarts
+     * its instruction as a one-instruction block). */
+    uint32_t cflags_next_tb;
     TCGTLBState *tlb;
     TBJumpCache *jmp_cache;
     void *accel;                            /* accel/tcg's per-vCPU data */

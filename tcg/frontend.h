@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cpu.h"
 #include "tb.h"
@@ -16,10 +17,15 @@
 
 typedef enum TCGAccess { TCG_ACCESS_LOAD = 0, TCG_ACCESS_STORE = 1, TCG_ACCESS_FETCH = 2 } TCGAccess;
 
-/* What a page walk found, for the softmmu to install in the TLB. */
+/* What a page walk found, for the softmmu to install in the TLB. All three
+ * permissions are installed at once, so report an access kind as allowed
+ * only if it may proceed with no further page-table update (x86: writable
+ * only when the dirty bit is already set; a later store then misses and
+ * walks again with TCG_ACCESS_STORE). */
 typedef struct TCGPageResult {
-    uint64_t phys;          /* physical address of the accessed page (page aligned) */
-    uint64_t page_size;     /* >= TCG_PAGE_SIZE; the TLB still maps 4 KiB pieces */
+    uint64_t phys;          /* physical address of the 4 KiB page holding vaddr */
+    uint64_t page_size;     /* >= TCG_PAGE_SIZE (large page: tlb_flush_page of any
+                               address inside it flushes the whole mmu index) */
     bool readable, writable, executable;   /* for this mmu_idx, after all checks */
     bool global;            /* survives non-global flushes (x86 PGE) */
 } TCGPageResult;
@@ -34,7 +40,15 @@ struct TCGFrontend {
     void (*get_tb_key)(CPUState *cpu, uint64_t *pc, uint64_t *cs_base, uint32_t *flags);
     /* Emit IR for tb (pc, cs_base, flags, cflags set) with at most max_insns
      * instructions, never crossing into a third page; set tb->size and
-     * tb->icount. Fetch code bytes with tcg_code_fetch() (tcg/softmmu.h). */
+     * tb->icount. Fetch code bytes with tcg_code_ldub() (tcg/softmmu.h).
+     * The core has already emitted the block-entry exit_request check and
+     * adds its exit after this returns: emit insn_start + ops + exits only.
+     * Direct jumps: store the new pc, then goto_tb(n) + exit_tb(tb, n) (the
+     * core chains them only within one guest page; a chained block may leave
+     * at its entry check, so env must already hold its pc); indirect: store
+     * the pc, then tcg_gen_lookup_and_goto_ptr()
+     * (tcg/exec.h). After an instruction that may unmask an interrupt or
+     * change the translation flags, end with exit_tb(NULL, 0). */
     void (*translate)(CPUState *cpu, TranslationBlock *tb, int max_insns);
     /* After a fault inside tb, put back the state of the instruction whose
      * insn_start words are data[0..TCG_INSN_START_WORDS). */
@@ -42,7 +56,8 @@ struct TCGFrontend {
     /* Deliver cpu->exception_index (called by the exec loop, outside generated code). */
     void (*do_exception)(CPUState *cpu);
     /* Take a pending interrupt from interrupt_request if the CPU can now;
-     * return true if it changed the control flow. */
+     * return true if it changed the control flow. Called without the
+     * machine lock (take it around device calls such as an INTA cycle). */
     bool (*exec_interrupt)(CPUState *cpu);
     /* May the halted CPU wake (an interrupt it would take is pending)? */
     bool (*has_work)(CPUState *cpu);
@@ -57,6 +72,24 @@ struct TCGFrontend {
     void (*set_regs)(CPUState *cpu, const X86Regs *regs);
     /* -d cpu: print the state. */
     void (*dump_state)(CPUState *cpu, FILE *out);
+    /* The mmu index instruction fetches use in the current state (the one
+     * translate() passes to tcg_code_ldub). NULL: always 0. */
+    unsigned (*code_mmu_idx)(CPUState *cpu);
+    /* An MO_ALIGN access at a misaligned vaddr: raise the architectural
+     * fault (x86 #AC, ARM alignment fault); must not return. NULL: the
+     * access proceeds unaligned. */
+    void (*do_unaligned_access)(CPUState *cpu, uint64_t vaddr, TCGAccess access,
+                                unsigned mmu_idx, uintptr_t retaddr);
 };
+
+/*
+ * Frontends register themselves from their own file; the tcg accelerator
+ * looks one up by the name the machine type asks for ("x86_64", "aarch64").
+ */
+void tcg_frontend_register(const TCGFrontend *fe);
+const TCGFrontend *tcg_frontend_find(const char *name);
+#define TCG_FRONTEND_REGISTER(fe_var) \
+    static void __attribute__((constructor)) tcg_frontend_register_##fe_var(void) \
+    { tcg_frontend_register(&fe_var); }
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "fpu/softfloat.h"      /* Float80: the x87 register format */
 #include "mimic/x86_state.h"    /* X86Segment, X86DescTable, X86Regs, SEG_*, R_* */
+#include "tcg/cpu.h"            /* CPUState: the translator core's part, first in X86CPU */
 
 typedef struct Machine Machine;
 typedef struct X86CPU X86CPU;
@@ -361,6 +362,7 @@ typedef struct X86MSRs {
  * depends on field offsets, so that insertion is free.
  */
 struct X86CPU {
+    CPUState common;            /* must stay first: generated code finds the TLB at env + 0 */
     /* Integer state: the translator's globals. */
     uint64_t regs[16];          /* R_EAX.. R_R15 */
     uint64_t rip;

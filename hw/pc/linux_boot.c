@@ -5,6 +5,8 @@
  * boot_params, and sets up the CPU as the protocol requires. Leaves out
  * zImage/protocol < 2.02, setup_data chains, EFI handover and video setup
  * (screen_info stays zero: the machine is driven over the serial console).
+ * With a host-unpacked vmlinux (bzimage.h) its ELF segments replace the
+ * protected-mode code and the CPU starts in the kernel proper's startup_64.
  */
 #include "hw/pc/linux_boot.h"
 
@@ -214,10 +216,17 @@ bool linux_boot_setup(uint8_t *ram, uint64_t ram_size,
     uint64_t pref = version >= 0x20a ? ld64(k + HDR_PREF_ADDRESS) : 0;
     bool relocatable = version >= 0x205 && k[HDR_RELOCATABLE];
     uint64_t load = DEFAULT_LOAD;
-    if (relocatable && pref && pref + need <= lowmem && pref + need > pref &&
-        e820_is_ram(map, pref, need))
+    const Vmlinux *v = p->vmlinux;
+    if (v) {
+        /* Linked addresses, no relocation: the kernel's own footprint, or
+         * init_size if larger, as its decompressor would have reserved. */
+        load = v->start;
+        need = v->end - v->start > init_size ? v->end - v->start : init_size;
+    } else if (relocatable && pref && pref + need <= lowmem && pref + need > pref &&
+               e820_is_ram(map, pref, need)) {
         load = pref;
-    if (load + need > lowmem || !e820_is_ram(map, load, need))
+    }
+    if (need > lowmem || load > lowmem - need || !e820_is_ram(map, load, need))
         return fail(err, "kernel needs 0x%" PRIx64 " bytes of RAM at 0x%" PRIx64
                     " but guest RAM below 4 GiB ends at 0x%" PRIx64
                     "; give the guest more memory (-m)", need, load, lowmem);
@@ -232,7 +241,7 @@ bool linux_boot_setup(uint8_t *ram, uint64_t ram_size,
         return fail(err, "command line is %zu bytes; this kernel accepts at "
                     "most %" PRIu64, cmdlen, cmdmax);
 
-    if (p->entry64 && (version < 0x20c || !(ld16(k + HDR_XLOADFLAGS) & XLF_KERNEL_64)))
+    if (p->entry64 && !v && (version < 0x20c || !(ld16(k + HDR_XLOADFLAGS) & XLF_KERNEL_64)))
         return fail(err, "kernel has no 64-bit entry point (boot protocol "
                     "%u.%02u, XLF_KERNEL_64 not set); use the 32-bit entry",
                     version >> 8, version & 0xff);
@@ -256,7 +265,15 @@ bool linux_boot_setup(uint8_t *ram, uint64_t ram_size,
                     map->count, BP_E820_MAX);
 
     /* Everything checked: write guest memory. */
-    memcpy(ram + load, k + setup_size, pm_size);
+    if (v) {
+        for (int i = 0; i < v->nsegs; i++) {
+            memcpy(ram + v->seg[i].paddr, v->seg[i].data, v->seg[i].filesz);
+            memset(ram + v->seg[i].paddr + v->seg[i].filesz, 0,
+                   v->seg[i].memsz - v->seg[i].filesz);
+        }
+    } else {
+        memcpy(ram + load, k + setup_size, pm_size);
+    }
     if (initrd_addr)
         memcpy(ram + initrd_addr, p->initrd, p->initrd_size);
     memcpy(ram + LINUX_CMDLINE_ADDR, cmdline, cmdlen + 1);
@@ -287,13 +304,13 @@ bool linux_boot_setup(uint8_t *ram, uint64_t ram_size,
     for (int i = 0; i < SEG_COUNT; i++)
         if (i != SEG_CS && i != SEG_LDTR && i != SEG_TR)
             regs->seg[i].selector = LINUX_BOOT_DS;
-    if (p->entry64) {
+    if (p->entry64 || v) {
         regs->seg[SEG_CS].flags = (regs->seg[SEG_CS].flags & ~SEGF_DB) | SEGF_L;
         regs->cr0 |= CR0_PG;
         regs->cr3 = LINUX_PML4_ADDR;
         regs->cr4 = CR4_PAE;
         regs->efer = EFER_LME | EFER_LMA;
-        regs->rip = load + STARTUP_64_OFF;
+        regs->rip = v ? v->entry : load + STARTUP_64_OFF;
         build_page_tables(ram, ram_size);
     }
     memset(ram + LINUX_GDT_ADDR, 0, 4 * 8);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hw/pc/bzimage.h"
 #include "hw/pc/e820.h"
 #include "mimic/x86_state.h"
 
@@ -48,6 +49,11 @@ typedef struct LinuxBootParams {
     const E820Table *e820;       /* NULL means e820_build_pc(ram_size) */
     uint64_t acpi_rsdp;          /* 0 if the kernel should search for it */
     bool entry64;                /* enter at startup_64 in long mode */
+    /* The bzImage's payload unpacked on the host (bzimage_unpack): its
+     * segments go to their linked physical addresses and the CPU enters the
+     * kernel's own startup_64 in long mode (implies entry64). NULL: the
+     * guest runs the bzImage's decompressor. */
+    const Vmlinux *vmlinux;
 } LinuxBootParams;
 
 /* True if the image has a Linux setup header ("HdrS" at 0x202). */

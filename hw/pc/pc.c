@@ -2,7 +2,8 @@
  * The `pc` machine: an i440FX/PIIX3-class PC as guests expect it. RAM below
  * the PCI hole and above 4 GiB, the ISA devices at their legacy ports, PCI
  * configuration mechanism #1, ACPI tables and PM block, and direct boot of a
- * Linux bzImage or a multiboot kernel. No firmware yet (the BIOS issue).
+ * Linux bzImage (its payload unpacked on the host unless -M pc,kernel-unpack
+ * =off) or a multiboot kernel. No firmware yet (the BIOS issue).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "hw/input/i8042.h"
 #include "hw/intc/i8259.h"
 #include "hw/misc/ioport80.h"
+#include "hw/pc/bzimage.h"
 #include "hw/pc/e820.h"
 #include "hw/pc/linux_boot.h"
 #include "hw/pc/multiboot.h"
@@ -41,6 +43,8 @@ typedef struct PcBoard {
     size_t kernel_size;
     uint8_t *initrd;
     size_t initrd_size;
+    Vmlinux vmlinux;        /* the bzImage's payload, unpacked once */
+    bool unpacked;
 } PcBoard;
 
 static void pc_gsi_to_accel(void *opaque, int gsi, int level)
@@ -124,6 +128,18 @@ static void pc_init(Machine *m)
         fatal("-kernel %s", err);
     if (!multiboot_probe(b->kernel, b->kernel_size) && !linux_is_bzimage(b->kernel, b->kernel_size))
         fatal("-kernel %s: not a Linux bzImage or a multiboot kernel", m->opts->kernel);
+    if (!multiboot_probe(b->kernel, b->kernel_size) && !m->opts->no_kernel_unpack) {
+        /* Seconds of the guest's boot under emulation are its decompressor;
+         * the host libraries do the same work in a fraction of a second. A
+         * format or kernel we cannot unpack boots the normal way. */
+        BzimageResult r = bzimage_unpack(b->kernel, b->kernel_size, &b->vmlinux, &err);
+        if (r == BZIMAGE_CORRUPT)
+            fatal("-kernel %s: %s; -M pc,kernel-unpack=off leaves it to the guest",
+                  m->opts->kernel, err);
+        if (r == BZIMAGE_UNSUPPORTED)
+            log_unimp("-kernel %s: %s; the guest decompresses it\n", m->opts->kernel, err);
+        b->unpacked = r == BZIMAGE_OK;
+    }
     if (m->opts->initrd && !multiboot_probe(b->kernel, b->kernel_size)) {
         b->initrd = load_file(m->opts->initrd, &b->initrd_size, &err);
         if (!b->initrd)
@@ -192,6 +208,7 @@ static void pc_load(Machine *m)
             .kernel = b->kernel, .kernel_size = b->kernel_size,
             .initrd = b->initrd, .initrd_size = b->initrd_size,
             .cmdline = m->opts->append, .e820 = &e820, .acpi_rsdp = rsdp,
+            .vmlinux = b->unpacked ? &b->vmlinux : NULL,
         };
         ok = linux_boot_setup(m->ram, pc_lowmem_size(m->ram_size), &p, &m->boot_regs, &err);
     }

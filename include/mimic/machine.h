@@ -33,6 +33,7 @@ typedef struct MachineOptions {
     const char *serial[MACHINE_MAX_SERIAL];
     int nserial;
     bool no_reboot;
+    bool no_kernel_unpack;        /* -M ...,kernel-unpack=off */
     const char *name;
     const char *devices[MACHINE_MAX_DEVICES];   /* -device specs */
     int ndevices;

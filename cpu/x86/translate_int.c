@@ -1,0 +1,1187 @@
+/*
+ * Integer instructions: ALU ops with lazy flags, INC/DEC/NEG/NOT, moves and
+ * extensions, LEA, XCHG/XADD/CMPXCHG, MUL/IMUL/DIV/IDIV, shifts and rotates
+ * (count-0 keeps the flags), SHLD/SHRD, BT*, bit scans and counts, SETcc/
+ * CMOVcc, BSWAP/MOVBE, flag instructions, BCD, XLAT and the NOP family.
+ * Reference: Intel SDM vol. 2 (each instruction's Operation and Flags
+ * Affected), vol. 1 3.4.3 and appendix A (EFLAGS).
+ * Leaves out: LOCK is a plain read-modify-write (one vCPU thread at a time);
+ * multi-threaded TCG will need host atomics here.
+ */
+#include "cpu/x86/helper.h"
+#include "cpu/x86/translate.h"
+
+#define T64() tcg_temp_new_i64()
+#define FREE(t) tcg_temp_free_i64(t)
+
+/* A destination operand: register or memory with its linear address computed
+ * once (read-modify-write). */
+typedef struct Dest {
+    const X86Operand *op;
+    TCGv_i64 addr;          /* memory: linear address; else unused */
+    bool mem;
+} Dest;
+
+static Dest dest_begin(DisasContext *s, const X86Operand *op)
+{
+    Dest d = { op, { 0 }, op->type == X86_OPT_MEM };
+    if (d.mem) {
+        d.addr = T64();
+        x86_gen_lea(s, d.addr, op, true);
+    }
+    return d;
+}
+
+static void dest_load(DisasContext *s, const Dest *d, TCGv_i64 v, unsigned size)
+{
+    if (d->mem) {
+        x86_gen_ld(s, v, d->addr, x86_mo(size));
+    } else {
+        x86_gen_reg_read(s, v, d->op, size);
+    }
+}
+
+static void dest_store(DisasContext *s, const Dest *d, TCGv_i64 v, unsigned size)
+{
+    if (d->mem) {
+        x86_gen_st(s, v, d->addr, x86_mo(size));
+    } else {
+        x86_gen_reg_write(s, d->op, size, v);
+    }
+}
+
+static void dest_end(Dest *d)
+{
+    if (d->mem) {
+        FREE(d->addr);
+    }
+}
+
+/* Operand size of an operand: its own size (Eb, Gv...) or the insn's. */
+static unsigned osize(DisasContext *s, int i)
+{
+    unsigned z = s->insn.op[i].size;
+    return z ? z : s->insn.opsize;
+}
+
+static int cc_sized(int base, unsigned size)
+{
+    return (int)x86_cc_op_sized((CCOp)base, size);
+}
+
+/* Flags of a SUB/CMP/NEG: first operand a, second b, result r. */
+static void set_sub_flags(DisasContext *s, TCGv_i64 a, TCGv_i64 b, TCGv_i64 r, unsigned size)
+{
+    x86_gen_ext(s->cc_srcT, a, size, false);
+    tcg_gen_mov_i64(x86_cc_src, b);
+    tcg_gen_mov_i64(x86_cc_dst, r);
+    x86_gen_set_cc_op(s, cc_sized(CC_OP_SUBB, size));
+}
+
+/* ---- ALU ------------------------------------------------------------------- */
+
+enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, ALU_TEST };
+
+static void gen_alu(DisasContext *s, int op, int di, int si)
+{
+    unsigned size = osize(s, di);
+    Dest d = dest_begin(s, x86_op(s, di));
+    TCGv_i64 a = T64(), b = T64(), r = T64(), cf = { 0 };
+
+    dest_load(s, &d, a, size);
+    x86_gen_operand_load(s, b, x86_op(s, si), size);
+    switch (op) {
+    case ALU_ADD: tcg_gen_add_i64(r, a, b); break;
+    case ALU_SUB: case ALU_CMP: tcg_gen_sub_i64(r, a, b); break;
+    case ALU_AND: case ALU_TEST: tcg_gen_and_i64(r, a, b); break;
+    case ALU_OR: tcg_gen_or_i64(r, a, b); break;
+    case ALU_XOR: tcg_gen_xor_i64(r, a, b); break;
+    case ALU_ADC:
+    case ALU_SBB:
+        cf = T64();
+        x86_gen_compute_cf(s, cf);
+        if (op == ALU_ADC) {
+            tcg_gen_add_i64(r, a, b);
+            tcg_gen_add_i64(r, r, cf);
+        } else {
+            tcg_gen_sub_i64(r, a, b);
+            tcg_gen_sub_i64(r, r, cf);
+        }
+        break;
+    }
+    if (op != ALU_CMP && op != ALU_TEST) {
+        dest_store(s, &d, r, size);
+    }
+    switch (op) {
+    case ALU_ADD:
+        tcg_gen_mov_i64(x86_cc_src, b);
+        tcg_gen_mov_i64(x86_cc_dst, r);
+        x86_gen_set_cc_op(s, cc_sized(CC_OP_ADDB, size));
+        break;
+    case ALU_SUB: case ALU_CMP:
+        set_sub_flags(s, a, b, r, size);
+        break;
+    case ALU_ADC: case ALU_SBB:
+        tcg_gen_mov_i64(x86_cc_src, b);
+        tcg_gen_mov_i64(x86_cc_src2, cf);
+        tcg_gen_mov_i64(x86_cc_dst, r);
+        x86_gen_set_cc_op(s, cc_sized(op == ALU_ADC ? CC_OP_ADCB : CC_OP_SBBB, size));
+        FREE(cf);
+        break;
+    default:
+        tcg_gen_mov_i64(x86_cc_dst, r);
+        x86_gen_set_cc_op(s, cc_sized(CC_OP_LOGICB, size));
+        break;
+    }
+    FREE(a);
+    FREE(b);
+    FREE(r);
+    dest_end(&d);
+}
+
+enum { UN_INC, UN_DEC, UN_NEG, UN_NOT };
+
+static void gen_unary(DisasContext *s, int op)
+{
+    unsigned size = osize(s, 0);
+    Dest d = dest_begin(s, x86_op(s, 0));
+    TCGv_i64 a = T64(), r = T64(), cf = { 0 };
+
+    dest_load(s, &d, a, size);
+    switch (op) {
+    case UN_INC:
+    case UN_DEC:
+        cf = T64();
+        x86_gen_compute_cf(s, cf);
+        tcg_gen_addi_i64(r, a, op == UN_INC ? 1 : -1);
+        break;
+    case UN_NEG: tcg_gen_neg_i64(r, a); break;
+    default: tcg_gen_not_i64(r, a); break;
+    }
+    dest_store(s, &d, r, size);
+    switch (op) {
+    case UN_INC:
+    case UN_DEC:
+        tcg_gen_mov_i64(x86_cc_src, cf);
+        tcg_gen_mov_i64(x86_cc_dst, r);
+        x86_gen_set_cc_op(s, cc_sized(op == UN_INC ? CC_OP_INCB : CC_OP_DECB, size));
+        FREE(cf);
+        break;
+    case UN_NEG: {
+        TCGv_i64 zero = tcg_constant_i64(0);
+        set_sub_flags(s, zero, a, r, size);
+        break;
+    }
+    default:
+        break;
+    }
+    FREE(a);
+    FREE(r);
+    dest_end(&d);
+}
+
+/* ---- moves -------------------------------------------------------------------- */
+
+static void gen_mov(DisasContext *s)
+{
+    unsigned size = osize(s, 0);
+    TCGv_i64 v = T64();
+    x86_gen_operand_load(s, v, x86_op(s, 1), size);
+    x86_gen_operand_store(s, x86_op(s, 0), size, v);
+    FREE(v);
+}
+
+static void gen_movx(DisasContext *s, bool sign)
+{
+    unsigned dsize = s->insn.op[0].size, ssize = s->insn.op[1].size;
+    TCGv_i64 v = T64();
+    x86_gen_operand_load(s, v, x86_op(s, 1), ssize);
+    if (sign) {
+        x86_gen_ext(v, v, ssize, true);
+    }
+    x86_gen_reg_write(s, x86_op(s, 0), dsize, v);
+    FREE(v);
+}
+
+static void gen_lea(DisasContext *s)
+{
+    TCGv_i64 v = T64();
+    x86_gen_ea(s, v);
+    x86_gen_reg_write(s, x86_op(s, 0), s->insn.op[0].size, v);
+    FREE(v);
+}
+
+static void gen_xchg(DisasContext *s)
+{
+    unsigned size = osize(s, 0);
+    Dest d = dest_begin(s, x86_op(s, 0));
+    TCGv_i64 a = T64(), b = T64();
+    dest_load(s, &d, a, size);
+    x86_gen_reg_read(s, b, x86_op(s, 1), size);
+    dest_store(s, &d, b, size);
+    x86_gen_reg_write(s, x86_op(s, 1), size, a);
+    FREE(a);
+    FREE(b);
+    dest_end(&d);
+}
+
+static void gen_xadd(DisasContext *s)
+{
+    unsigned size = osize(s, 0);
+    Dest d = dest_begin(s, x86_op(s, 0));
+    TCGv_i64 a = T64(), b = T64(), r = T64();
+    dest_load(s, &d, a, size);
+    x86_gen_reg_read(s, b, x86_op(s, 1), size);
+    tcg_gen_add_i64(r, a, b);
+    if (d.mem) {
+        dest_store(s, &d, r, size);
+        x86_gen_reg_write(s, x86_op(s, 1), size, a);
+    } else {
+        x86_gen_reg_write(s, x86_op(s, 1), size, a);   /* the destination is written last */
+        dest_store(s, &d, r, size);
+    }
+    tcg_gen_mov_i64(x86_cc_src, b);
+    tcg_gen_mov_i64(x86_cc_dst, r);
+    x86_gen_set_cc_op(s, cc_sized(CC_OP_ADDB, size));
+    FREE(a);
+    FREE(b);
+    FREE(r);
+    dest_end(&d);
+}
+
+static void gen_cmpxchg(DisasContext *s)
+{
+    unsigned size = osize(s, 0);
+    Dest d = dest_begin(s, x86_op(s, 0));
+    TCGv_i64 acc = T64(), a = T64(), az = T64(), src = T64(), nv = T64(), r = T64();
+
+    x86_gen_ext(acc, x86_reg[R_EAX], size, false);
+    dest_load(s, &d, a, size);
+    x86_gen_ext(az, a, size, false);
+    x86_gen_reg_read(s, src, x86_op(s, 1), size);
+    tcg_gen_movcond_i64(TCG_COND_EQ, nv, acc, az, src, az);
+    if (d.mem) {
+        /* Memory is always written (the old value when the compare fails). */
+        dest_store(s, &d, nv, size);
+    } else {
+        /* A register is written only when the compare succeeds (a 32-bit
+         * one keeps its upper half otherwise), as Intel CPUs do. */
+        const X86Operand *op = x86_op(s, 0);
+        TCGv_i64 full = T64(), old = T64();
+        tcg_gen_mov_i64(old, x86_reg[op->cls == X86_RC_GPR8H ? op->reg & 3 : op->reg]);
+        x86_gen_reg_write(s, op, size, src);
+        TCGv_i64 r = x86_reg[op->cls == X86_RC_GPR8H ? op->reg & 3 : op->reg];
+        tcg_gen_mov_i64(full, r);
+        tcg_gen_movcond_i64(TCG_COND_EQ, r, acc, az, full, old);
+        FREE(full);
+        FREE(old);
+    }
+    /* The accumulator takes the old value only when the compare fails. */
+    switch (size) {
+    case 1: case 2:
+        tcg_gen_deposit_i64(r, x86_reg[R_EAX], az, 0, size * 8);
+        break;
+    default:
+        tcg_gen_mov_i64(r, az);
+        break;
+    }
+    tcg_gen_movcond_i64(TCG_COND_EQ, x86_reg[R_EAX], acc, az, x86_reg[R_EAX], r);
+    tcg_gen_sub_i64(r, acc, az);
+    set_sub_flags(s, acc, az, r, size);
+    FREE(acc);
+    FREE(a);
+    FREE(az);
+    FREE(src);
+    FREE(nv);
+    FREE(r);
+    dest_end(&d);
+}
+
+static void gen_cbw(DisasContext *s)
+{
+    unsigned size = s->insn.opsize;
+    TCGv_i64 v = T64();
+    x86_gen_ext(v, x86_reg[R_EAX], size / 2, true);
+    x86_gen_gpr_write(R_EAX, size, v);
+    FREE(v);
+}
+
+static void gen_cwd(DisasContext *s)
+{
+    unsigned size = s->insn.opsize;
+    TCGv_i64 v = T64();
+    x86_gen_ext(v, x86_reg[R_EAX], size, true);
+    tcg_gen_sari_i64(v, v, 63);
+    x86_gen_gpr_write(R_EDX, size, v);
+    FREE(v);
+}
+
+/* ---- multiply and divide -------------------------------------------------------- */
+
+static void gen_mul1(DisasContext *s, bool sign)
+{
+    unsigned size = osize(s, 0);
+    TCGv_i64 a = T64(), b = T64(), lo = T64(), hi = T64();
+
+    x86_gen_operand_load(s, b, x86_op(s, 0), size);
+    if (size == 8) {
+        if (sign) {
+            tcg_gen_muls2_i64(lo, hi, x86_reg[R_EAX], b);
+        } else {
+            tcg_gen_mulu2_i64(lo, hi, x86_reg[R_EAX], b);
+        }
+        tcg_gen_mov_i64(x86_reg[R_EAX], lo);
+        tcg_gen_mov_i64(x86_reg[R_EDX], hi);
+        tcg_gen_mov_i64(x86_cc_dst, lo);
+        if (sign) {
+            tcg_gen_sari_i64(a, lo, 63);
+            tcg_gen_sub_i64(x86_cc_src, hi, a);
+        } else {
+            tcg_gen_mov_i64(x86_cc_src, hi);
+        }
+    } else {
+        x86_gen_ext(a, x86_reg[R_EAX], size, sign);
+        x86_gen_ext(b, b, size, sign);
+        tcg_gen_mul_i64(lo, a, b);          /* the full product fits 64 bits */
+        if (size == 1) {
+            x86_gen_gpr_write(R_EAX, 2, lo);
+        } else {
+            tcg_gen_shri_i64(hi, lo, size * 8);
+            x86_gen_gpr_write(R_EAX, size, lo);
+            x86_gen_gpr_write(R_EDX, size, hi);
+        }
+        tcg_gen_mov_i64(x86_cc_dst, lo);
+        if (sign) {
+            /* cc_src must be nonzero in its low `size` bits: a 0/1 flag. */
+            x86_gen_ext(a, lo, size, true);
+            tcg_gen_setcond_i64(TCG_COND_NE, x86_cc_src, lo, a);
+        } else {
+            tcg_gen_shri_i64(x86_cc_src, lo, size * 8);
+        }
+    }
+    x86_gen_set_cc_op(s, cc_sized(sign ? CC_OP_IMULB : CC_OP_MULB, size));
+    FREE(a);
+    FREE(b);
+    FREE(lo);
+    FREE(hi);
+}
+
+/* IMUL Gv, Ev [, imm]. */
+static void gen_imul(DisasContext *s, int ai, int bi)
+{
+    unsigned size = osize(s, 0);
+    TCGv_i64 a = T64(), b = T64(), lo = T64(), hi = T64();
+
+    x86_gen_operand_load(s, a, x86_op(s, ai), size);
+    x86_gen_operand_load(s, b, x86_op(s, bi), size);
+    if (size == 8) {
+        tcg_gen_muls2_i64(lo, hi, a, b);
+        tcg_gen_sari_i64(a, lo, 63);
+        tcg_gen_sub_i64(hi, hi, a);
+    } else {
+        x86_gen_ext(a, a, size, true);
+        x86_gen_ext(b, b, size, true);
+        tcg_gen_mul_i64(lo, a, b);
+        x86_gen_ext(a, lo, size, true);
+        tcg_gen_setcond_i64(TCG_COND_NE, hi, lo, a);
+    }
+    x86_gen_reg_write(s, x86_op(s, 0), size, lo);
+    tcg_gen_mov_i64(x86_cc_dst, lo);
+    tcg_gen_mov_i64(x86_cc_src, hi);
+    x86_gen_set_cc_op(s, cc_sized(CC_OP_IMULB, size));
+    FREE(a);
+    FREE(b);
+    FREE(lo);
+    FREE(hi);
+}
+
+static void gen_div(DisasContext *s, bool sign)
+{
+    unsigned size = osize(s, 0);
+    TCGv_i64 b = T64();
+    x86_gen_operand_load(s, b, x86_op(s, 0), size);
+    switch (size) {
+    case 1: sign ? gen_helper_idivb(tcg_env, b) : gen_helper_divb(tcg_env, b); break;
+    case 2: sign ? gen_helper_idivw(tcg_env, b) : gen_helper_divw(tcg_env, b); break;
+    case 4: sign ? gen_helper_idivl(tcg_env, b) : gen_helper_divl(tcg_env, b); break;
+    default: sign ? gen_helper_idivq(tcg_env, b) : gen_helper_divq(tcg_env, b); break;
+    }
+    FREE(b);
+}
+
+/* ---- shifts and rotates ---------------------------------------------------------- */
+
+enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
+
+/* A shift by a static count of 0 on a 32-bit register still writes it. */
+static void gen_count0_write(DisasContext *s)
+{
+    const X86Operand *op = x86_op(s, 0);
+    if (op->type == X86_OPT_REG && osize(s, 0) == 4) {
+        tcg_gen_ext32u_i64(x86_reg[op->reg], x86_reg[op->reg]);
+    }
+}
+
+/* The masked count: *imm >= 0 when static, else dynamic in cnt. */
+static void shift_count(DisasContext *s, unsigned size, TCGv_i64 cnt, int *imm)
+{
+    unsigned mask = size == 8 ? 63 : 31;
+    const X86Operand *c = x86_op(s, 1);
+    if (c->type == X86_OPT_IMM) {
+        *imm = (int)(s->insn.imm & mask);
+        tcg_gen_movi_i64(cnt, *imm);
+    } else {
+        *imm = -1;
+        tcg_gen_andi_i64(cnt, x86_reg[R_ECX], mask);
+    }
+}
+
+/* The new cc values (dst, src) of a shift by a count that may be 0: with a
+ * dynamic count the old flags stay when it is. */
+static void set_shift_flags(DisasContext *s, int cc_op, TCGv_i64 r, TCGv_i64 t, TCGv_i64 cnt,
+                            int imm)
+{
+    if (imm > 0) {
+        tcg_gen_mov_i64(x86_cc_src, t);
+        tcg_gen_mov_i64(x86_cc_dst, r);
+        x86_gen_set_cc_op(s, cc_op);
+        return;
+    }
+    TCGv_i64 zero = tcg_constant_i64(0);
+    TCGv_i32 c32 = tcg_temp_new_i32();
+    x86_gen_update_cc_op(s);
+    tcg_gen_movcond_i64(TCG_COND_NE, x86_cc_src, cnt, zero, t, x86_cc_src);
+    tcg_gen_movcond_i64(TCG_COND_NE, x86_cc_dst, cnt, zero, r, x86_cc_dst);
+    tcg_gen_extrl_i64_i32(c32, cnt);
+    tcg_gen_movcond_i32(TCG_COND_NE, x86_cc_op, c32, tcg_constant_i32(0),
+                        tcg_constant_i32(cc_op), x86_cc_op);
+    tcg_temp_free_i32(c32);
+    s->cc_op = X86_CC_OP_DYNAMIC;
+    s->cc_op_dirty = false;
+}
+
+static void gen_shift(DisasContext *s, int kind)
+{
+    unsigned size = osize(s, 0), bits = size * 8;
+    TCGv_i64 cnt = T64();
+    int imm;
+
+    shift_count(s, size, cnt, &imm);
+    if (imm == 0) {
+        /* Count 0: flags untouched, but a 32-bit register is still written
+         * (its upper half cleared), as on Intel CPUs. */
+        gen_count0_write(s);
+        FREE(cnt);
+        return;
+    }
+    Dest d = dest_begin(s, x86_op(s, 0));
+    TCGv_i64 a = T64(), r = T64(), t = T64(), c1 = T64();
+    dest_load(s, &d, a, size);
+    tcg_gen_subi_i64(c1, cnt, 1);
+    tcg_gen_andi_i64(c1, c1, 63);
+
+    switch (kind) {
+    case SH_SHL:
+    case SH_SAL:
+        tcg_gen_shl_i64(r, a, cnt);
+        tcg_gen_shl_i64(t, a, c1);
+        dest_store(s, &d, r, size);
+        set_shift_flags(s, cc_sized(CC_OP_SHLB, size), r, t, cnt, imm);
+        break;
+    case SH_SHR:
+    case SH_SAR: {
+        bool sar = kind == SH_SAR;
+        x86_gen_ext(a, a, size, sar);
+        if (sar) {
+            tcg_gen_sar_i64(r, a, cnt);
+            tcg_gen_sar_i64(t, a, c1);
+        } else {
+            tcg_gen_shr_i64(r, a, cnt);
+            tcg_gen_shr_i64(t, a, c1);
+        }
+        dest_store(s, &d, r, size);
+        set_shift_flags(s, cc_sized(sar ? CC_OP_SARB : CC_OP_SHRB, size), r, t, cnt, imm);
+        break;
+    }
+    case SH_ROL:
+    case SH_ROR: {
+        bool left = kind == SH_ROL;
+        TCGv_i64 f = T64(), ce = T64(), u = T64();
+        x86_gen_eflags_to(s, f);
+        if (size == 8) {
+            if (left) {
+                tcg_gen_rotl_i64(r, a, cnt);
+            } else {
+                tcg_gen_rotr_i64(r, a, cnt);
+            }
+        } else {
+            /* Narrow rotates on the zero-extended value (count mod width). */
+            x86_gen_ext(a, a, size, false);
+            tcg_gen_andi_i64(ce, cnt, bits - 1);
+            tcg_gen_subfi_i64(u, bits, ce);
+            if (left) {
+                tcg_gen_shl_i64(r, a, ce);
+                tcg_gen_shr_i64(u, a, u);
+            } else {
+                tcg_gen_shr_i64(r, a, ce);
+                tcg_gen_shl_i64(u, a, u);
+            }
+            tcg_gen_or_i64(r, r, u);
+            x86_gen_ext(r, r, size, false);
+        }
+        dest_store(s, &d, r, size);
+        /* CF: the bit rotated into bit 0 (ROL) / the top bit (ROR).
+         * OF: top bit XOR CF (ROL) / XOR of the two top bits (ROR). */
+        TCGv_i64 cf = T64(), of = T64();
+        if (left) {
+            tcg_gen_andi_i64(cf, r, 1);
+            tcg_gen_extract_i64(of, r, bits - 1, 1);
+            tcg_gen_xor_i64(of, of, cf);
+        } else {
+            tcg_gen_extract_i64(cf, r, bits - 1, 1);
+            tcg_gen_extract_i64(of, r, bits - 2, 1);
+            tcg_gen_xor_i64(of, of, cf);
+        }
+        tcg_gen_andi_i64(u, f, ~(int64_t)(X86_EFLAGS_CF | X86_EFLAGS_OF));
+        tcg_gen_or_i64(u, u, cf);
+        tcg_gen_shli_i64(of, of, 11);
+        tcg_gen_or_i64(u, u, of);
+        if (imm > 0) {
+            tcg_gen_mov_i64(x86_cc_src, u);
+        } else {
+            tcg_gen_movcond_i64(TCG_COND_NE, x86_cc_src, cnt, tcg_constant_i64(0), u, f);
+        }
+        x86_gen_set_cc_op(s, CC_OP_EFLAGS);
+        FREE(cf);
+        FREE(of);
+        FREE(f);
+        FREE(ce);
+        FREE(u);
+        break;
+    }
+    case SH_RCL:
+    case SH_RCR: {
+        TCGv_i64 f = T64();
+        TCGv_i32 c32 = tcg_temp_new_i32(), f32 = tcg_temp_new_i32(), nf = tcg_temp_new_i32();
+        x86_gen_eflags_to(s, f);
+        tcg_gen_extrl_i64_i32(c32, cnt);
+        tcg_gen_ori_i32(c32, c32, (int32_t)(size << 8));
+        tcg_gen_extrl_i64_i32(f32, f);
+        if (kind == SH_RCL) {
+            gen_helper_rcl(r, a, c32, f32);
+            gen_helper_rcl_flags(nf, a, c32, f32);
+        } else {
+            gen_helper_rcr(r, a, c32, f32);
+            gen_helper_rcr_flags(nf, a, c32, f32);
+        }
+        dest_store(s, &d, r, size);
+        tcg_gen_extu_i32_i64(x86_cc_src, nf);
+        x86_gen_set_cc_op(s, CC_OP_EFLAGS);
+        tcg_temp_free_i32(c32);
+        tcg_temp_free_i32(f32);
+        tcg_temp_free_i32(nf);
+        FREE(f);
+        break;
+    }
+    }
+    FREE(a);
+    FREE(r);
+    FREE(t);
+    FREE(c1);
+    FREE(cnt);
+    dest_end(&d);
+}
+
+/* SHLD/SHRD Ev, Gv, Ib/CL. */
+static void gen_shxd(DisasContext *s, bool left)
+{
+    unsigned size = osize(s, 0);
+    unsigned mask = size == 8 ? 63 : 31;
+    TCGv_i64 cnt = T64();
+    int imm;
+    const X86Operand *c = x86_op(s, 2);
+
+    if (c->type == X86_OPT_IMM) {
+        imm = (int)(s->insn.imm & mask);
+        tcg_gen_movi_i64(cnt, imm);
+    } else {
+        imm = -1;
+        tcg_gen_andi_i64(cnt, x86_reg[R_ECX], mask);
+    }
+    if (imm == 0) {
+        gen_count0_write(s);
+        FREE(cnt);
+        return;
+    }
+    Dest d = dest_begin(s, x86_op(s, 0));
+    TCGv_i64 a = T64(), b = T64(), x = T64(), r = T64(), t = T64(), c1 = T64(), u = T64();
+    dest_load(s, &d, a, size);
+    x86_gen_reg_read(s, b, x86_op(s, 1), size);
+    x86_gen_ext(a, a, size, false);
+    tcg_gen_subi_i64(c1, cnt, 1);
+    tcg_gen_andi_i64(c1, c1, 63);
+
+    if (size == 8) {
+        TCGv_i64 inv = T64();
+        tcg_gen_subfi_i64(inv, 64, cnt);          /* 64 - c: 1..63 for c in 1..63 */
+        tcg_gen_andi_i64(inv, inv, 63);
+        if (left) {
+            tcg_gen_shl_i64(r, a, cnt);
+            tcg_gen_shr_i64(u, b, inv);
+            tcg_gen_or_i64(r, r, u);
+            tcg_gen_shl_i64(t, a, c1);
+            tcg_gen_shri_i64(u, b, 1);
+            tcg_gen_shr_i64(u, u, inv);
+            tcg_gen_or_i64(t, t, u);
+        } else {
+            tcg_gen_shr_i64(r, a, cnt);
+            tcg_gen_shl_i64(u, b, inv);
+            tcg_gen_or_i64(r, r, u);
+            tcg_gen_shr_i64(t, a, c1);
+            tcg_gen_shli_i64(u, b, 1);
+            tcg_gen_shl_i64(u, u, inv);
+            tcg_gen_or_i64(t, t, u);
+        }
+        /* A zero count leaves the destination alone. */
+        tcg_gen_movcond_i64(TCG_COND_EQ, r, cnt, tcg_constant_i64(0), a, r);
+        FREE(inv);
+    } else if (size == 4) {
+        if (left) {
+            tcg_gen_shli_i64(x, a, 32);
+            tcg_gen_or_i64(x, x, b);
+            tcg_gen_shl_i64(r, x, cnt);
+            tcg_gen_shri_i64(r, r, 32);
+            tcg_gen_shl_i64(t, x, c1);
+            tcg_gen_shri_i64(t, t, 32);
+        } else {
+            tcg_gen_shli_i64(x, b, 32);
+            tcg_gen_or_i64(x, x, a);
+            tcg_gen_shr_i64(r, x, cnt);
+            tcg_gen_shr_i64(t, x, c1);
+        }
+    } else {
+        /* 16 bits: counts above 16 shift in the destination again (what Intel
+         * CPUs do; the SDM calls the result undefined). */
+        if (left) {
+            tcg_gen_shli_i64(x, a, 48);
+            tcg_gen_shli_i64(u, b, 32);
+            tcg_gen_or_i64(x, x, u);
+            tcg_gen_shli_i64(u, a, 16);
+            tcg_gen_or_i64(x, x, u);
+            tcg_gen_shl_i64(r, x, cnt);
+            tcg_gen_shri_i64(r, r, 48);
+            tcg_gen_shl_i64(t, x, c1);
+            tcg_gen_shri_i64(t, t, 48);
+        } else {
+            tcg_gen_shli_i64(u, b, 16);
+            tcg_gen_or_i64(x, a, u);
+            tcg_gen_shli_i64(u, a, 32);
+            tcg_gen_or_i64(x, x, u);
+            tcg_gen_shr_i64(r, x, cnt);
+            tcg_gen_shr_i64(t, x, c1);
+        }
+    }
+    dest_store(s, &d, r, size);
+    set_shift_flags(s, cc_sized(left ? CC_OP_SHLB : CC_OP_SHRB, size), r, t, cnt, imm);
+    FREE(a);
+    FREE(b);
+    FREE(x);
+    FREE(r);
+    FREE(t);
+    FREE(c1);
+    FREE(u);
+    FREE(cnt);
+    dest_end(&d);
+}
+
+/* ---- bit instructions -------------------------------------------------------------- */
+
+enum { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
+
+static void gen_bt(DisasContext *s, int op)
+{
+    unsigned size = osize(s, 0), bits = size * 8;
+    unsigned lbits = size == 8 ? 6 : size == 4 ? 5 : 4;
+    const X86Operand *dst = x86_op(s, 0), *src = x86_op(s, 1);
+    TCGv_i64 bit = T64(), a = T64(), r = T64(), f = T64(), m = T64();
+    Dest d = { dst, { 0 }, dst->type == X86_OPT_MEM };
+
+    if (src->type == X86_OPT_IMM) {
+        tcg_gen_movi_i64(bit, s->insn.imm & (bits - 1));
+        if (d.mem) {
+            d.addr = T64();
+            x86_gen_lea(s, d.addr, dst, true);
+        }
+    } else {
+        TCGv_i64 off = T64();
+        x86_gen_reg_read(s, off, src, size);
+        tcg_gen_andi_i64(bit, off, bits - 1);
+        if (d.mem) {
+            /* The bit offset selects the operand-sized unit (signed). */
+            d.addr = T64();
+            x86_gen_ext(off, off, size, true);
+            tcg_gen_sari_i64(off, off, lbits);
+            tcg_gen_shli_i64(off, off, size == 8 ? 3 : size == 4 ? 2 : 1);
+            x86_gen_ea(s, d.addr);
+            tcg_gen_add_i64(d.addr, d.addr, off);
+            if (s->insn.addrsize == 2) {
+                tcg_gen_ext16u_i64(d.addr, d.addr);
+            } else if (s->insn.addrsize == 4) {
+                tcg_gen_ext32u_i64(d.addr, d.addr);
+            }
+            x86_gen_add_seg(s, d.addr, s->insn.seg, size);
+        }
+        FREE(off);
+    }
+    x86_gen_eflags_to(s, f);
+    dest_load(s, &d, a, size);
+    tcg_gen_shr_i64(r, a, bit);
+    tcg_gen_andi_i64(r, r, 1);               /* CF */
+    if (op != BT_TEST) {
+        TCGv_i64 nv = T64();
+        tcg_gen_shl_i64(m, tcg_constant_i64(1), bit);
+        switch (op) {
+        case BT_SET: tcg_gen_or_i64(nv, a, m); break;
+        case BT_RESET: tcg_gen_andc_i64(nv, a, m); break;
+        default: tcg_gen_xor_i64(nv, a, m); break;
+        }
+        dest_store(s, &d, nv, size);
+        FREE(nv);
+    }
+    tcg_gen_andi_i64(f, f, ~(int64_t)X86_EFLAGS_CF);
+    tcg_gen_or_i64(x86_cc_src, f, r);
+    x86_gen_set_cc_op(s, CC_OP_EFLAGS);
+    FREE(bit);
+    FREE(a);
+    FREE(r);
+    FREE(f);
+    FREE(m);
+    dest_end(&d);
+}
+
+enum { SCAN_BSF, SCAN_BSR, SCAN_TZCNT, SCAN_LZCNT, SCAN_POPCNT };
+
+static void gen_scan(DisasContext *s, int op)
+{
+    unsigned size = osize(s, 0), bits = size * 8;
+    const X86Operand *dst = x86_op(s, 0);
+    TCGv_i64 src = T64(), r = T64();
+
+    x86_gen_operand_load(s, src, x86_op(s, 1), size);
+    switch (op) {
+    case SCAN_BSF:
+    case SCAN_BSR: {
+        /* A zero source leaves the whole destination register alone. */
+        TCGv_i64 full = T64(), old = x86_reg[dst->reg];
+        if (op == SCAN_BSF) {
+            tcg_gen_ctzi_i64(r, src, 0);
+        } else {
+            tcg_gen_clzi_i64(r, src, 0);
+            tcg_gen_xori_i64(r, r, 63);
+        }
+        switch (size) {
+        case 2: tcg_gen_deposit_i64(full, old, r, 0, 16); break;
+        case 4: tcg_gen_ext32u_i64(full, r); break;
+        default: tcg_gen_mov_i64(full, r); break;
+        }
+        tcg_gen_movcond_i64(TCG_COND_EQ, old, src, tcg_constant_i64(0), old, full);
+        tcg_gen_mov_i64(x86_cc_dst, src);
+        x86_gen_set_cc_op(s, cc_sized(CC_OP_LOGICB, size));
+        FREE(full);
+        break;
+    }
+    case SCAN_TZCNT:
+    case SCAN_LZCNT:
+        if (op == SCAN_TZCNT) {
+            tcg_gen_ctzi_i64(r, src, bits);
+        } else {
+            tcg_gen_clzi_i64(r, src, 64);
+            tcg_gen_subi_i64(r, r, 64 - bits);
+        }
+        x86_gen_reg_write(s, dst, size, r);
+        tcg_gen_setcondi_i64(TCG_COND_EQ, x86_cc_src, src, 0);
+        tcg_gen_mov_i64(x86_cc_dst, r);
+        x86_gen_set_cc_op(s, cc_sized(CC_OP_BMILGB, size));
+        break;
+    default:
+        tcg_gen_ctpop_i64(r, src);
+        x86_gen_reg_write(s, dst, size, r);
+        tcg_gen_mov_i64(x86_cc_src, src);
+        x86_gen_set_cc_op(s, cc_sized(CC_OP_POPCNTB, size));
+        break;
+    }
+    FREE(src);
+    FREE(r);
+}
+
+static void gen_setcc(DisasContext *s)
+{
+    TCGv_i64 v = T64();
+    x86_gen_condition(s, v, s->insn.opcode & 15);
+    x86_gen_operand_store(s, x86_op(s, 0), 1, v);
+    FREE(v);
+}
+
+static void gen_cmovcc(DisasContext *s)
+{
+    unsigned size = osize(s, 0);
+    TCGv_i64 src = T64(), cur = T64();
+    x86_gen_operand_load(s, src, x86_op(s, 1), size);   /* read even when false */
+    x86_gen_reg_read(s, cur, x86_op(s, 0), size);
+    X86Cond c = x86_prepare_cc(s, s->insn.opcode & 15);
+    tcg_gen_movcond_i64(c.cond, cur, c.a, c.b, src, cur);
+    x86_gen_reg_write(s, x86_op(s, 0), size, cur);
+    FREE(src);
+    FREE(cur);
+}
+
+static void gen_bswap(DisasContext *s)
+{
+    unsigned size = s->insn.opsize;
+    const X86Operand *op = x86_op(s, 0);
+    TCGv_i64 v = T64();
+    if (size == 8) {
+        tcg_gen_bswap64_i64(v, x86_reg[op->reg]);
+    } else if (size == 4) {
+        tcg_gen_bswap32_i64(v, x86_reg[op->reg]);
+    } else {
+        tcg_gen_movi_i64(v, 0);   /* BSWAP r16: Intel CPUs clear the low word */
+    }
+    x86_gen_gpr_write(op->reg, size, v);
+    FREE(v);
+}
+
+static void gen_movbe(DisasContext *s, bool load)
+{
+    unsigned size = s->insn.opsize;
+    TCGv_i64 v = T64();
+    if (load) {
+        x86_gen_operand_load(s, v, x86_op(s, 1), size);
+    } else {
+        x86_gen_reg_read(s, v, x86_op(s, 1), size);
+    }
+    switch (size) {
+    case 2: tcg_gen_bswap16_i64(v, v); break;
+    case 4: tcg_gen_bswap32_i64(v, v); break;
+    default: tcg_gen_bswap64_i64(v, v); break;
+    }
+    if (load) {
+        x86_gen_reg_write(s, x86_op(s, 0), size, v);
+    } else {
+        x86_gen_operand_store(s, x86_op(s, 0), size, v);
+    }
+    FREE(v);
+}
+
+/* ---- flag instructions, BCD, XLAT ----------------------------------------------------- */
+
+static void gen_flag_op(DisasContext *s, int id)
+{
+    x86_gen_compute_eflags(s);
+    switch (id) {
+    case X86_INSN_CLC: tcg_gen_andi_i64(x86_cc_src, x86_cc_src, ~(int64_t)X86_EFLAGS_CF); break;
+    case X86_INSN_STC: tcg_gen_ori_i64(x86_cc_src, x86_cc_src, X86_EFLAGS_CF); break;
+    default: tcg_gen_xori_i64(x86_cc_src, x86_cc_src, X86_EFLAGS_CF); break;
+    }
+}
+
+#define LAHF_MASK (X86_EFLAGS_SF | X86_EFLAGS_ZF | X86_EFLAGS_AF | X86_EFLAGS_PF | X86_EFLAGS_CF)
+
+static void gen_lahf(DisasContext *s)
+{
+    TCGv_i64 v = T64();
+    x86_gen_eflags_to(s, v);
+    tcg_gen_andi_i64(v, v, LAHF_MASK);
+    tcg_gen_ori_i64(v, v, X86_EFLAGS_FIXED);
+    tcg_gen_deposit_i64(x86_reg[R_EAX], x86_reg[R_EAX], v, 8, 8);
+    FREE(v);
+}
+
+static void gen_sahf(DisasContext *s)
+{
+    TCGv_i64 v = T64();
+    x86_gen_compute_eflags(s);
+    tcg_gen_extract_i64(v, x86_reg[R_EAX], 8, 8);
+    tcg_gen_andi_i64(v, v, LAHF_MASK);
+    tcg_gen_andi_i64(x86_cc_src, x86_cc_src, ~(int64_t)LAHF_MASK);
+    tcg_gen_or_i64(x86_cc_src, x86_cc_src, v);
+    FREE(v);
+}
+
+static void gen_salc(DisasContext *s)
+{
+    TCGv_i64 v = T64();
+    x86_gen_compute_cf(s, v);
+    tcg_gen_neg_i64(v, v);
+    x86_gen_gpr_write(R_EAX, 1, v);
+    FREE(v);
+}
+
+static void gen_xlat(DisasContext *s)
+{
+    TCGv_i64 a = T64();
+    tcg_gen_ext8u_i64(a, x86_reg[R_EAX]);
+    tcg_gen_add_i64(a, a, x86_reg[R_EBX]);
+    if (s->insn.addrsize == 2) {
+        tcg_gen_ext16u_i64(a, a);
+    } else if (s->insn.addrsize == 4) {
+        tcg_gen_ext32u_i64(a, a);
+    }
+    x86_gen_add_seg(s, a, s->insn.seg, 1);
+    x86_gen_ld(s, a, a, MO_8);
+    x86_gen_gpr_write(R_EAX, 1, a);
+    FREE(a);
+}
+
+/* The BCD helpers read the flags and leave them as CC_OP_EFLAGS. */
+static void gen_bcd(DisasContext *s, int id)
+{
+    x86_gen_update_cc_op(s);
+    switch (id) {
+    case X86_INSN_DAA: gen_helper_daa(tcg_env); break;
+    case X86_INSN_DAS: gen_helper_das(tcg_env); break;
+    case X86_INSN_AAA: gen_helper_aaa(tcg_env); break;
+    case X86_INSN_AAS: gen_helper_aas(tcg_env); break;
+    case X86_INSN_AAM_Ib: gen_helper_aam(tcg_env, tcg_constant_i32((int32_t)(s->insn.imm & 0xff))); break;
+    default: gen_helper_aad(tcg_env, tcg_constant_i32((int32_t)(s->insn.imm & 0xff))); break;
+    }
+    s->cc_op = CC_OP_EFLAGS;
+    s->cc_op_dirty = false;
+}
+
+static void gen_cmpxchg_wide(DisasContext *s, bool is16)
+{
+    TCGv_i64 a = T64();
+    x86_gen_lea(s, a, x86_op(s, 0), true);
+    x86_gen_update_cc_op(s);
+    if (is16) {
+        gen_helper_cmpxchg16b(tcg_env, a);
+    } else {
+        gen_helper_cmpxchg8b(tcg_env, a);
+    }
+    s->cc_op = CC_OP_EFLAGS;
+    s->cc_op_dirty = false;
+    FREE(a);
+}
+
+/* ---- dispatch ---------------------------------------------------------------------- */
+
+bool x86_translate_int(DisasContext *s)
+{
+    unsigned id = s->insn.id;
+    switch (id) {
+#define ALU6(name, op) \
+    case X86_INSN_##name##_EbGb: case X86_INSN_##name##_EvGv: \
+    case X86_INSN_##name##_GbEb: case X86_INSN_##name##_GvEv: \
+    case X86_INSN_##name##_ALIb: case X86_INSN_##name##_rAXIz: \
+    case X86_INSN_##name##_EbIb: case X86_INSN_##name##_EvIz: \
+    case X86_INSN_##name##_EvIbs: \
+        gen_alu(s, op, 0, 1); return true;
+    ALU6(ADD, ALU_ADD)
+    ALU6(OR, ALU_OR)
+    ALU6(ADC, ALU_ADC)
+    ALU6(SBB, ALU_SBB)
+    ALU6(AND, ALU_AND)
+    ALU6(SUB, ALU_SUB)
+    ALU6(XOR, ALU_XOR)
+    ALU6(CMP, ALU_CMP)
+#undef ALU6
+    case X86_INSN_ADD_EbIb_82: gen_alu(s, ALU_ADD, 0, 1); return true;
+    case X86_INSN_OR_EbIb_82: gen_alu(s, ALU_OR, 0, 1); return true;
+    case X86_INSN_ADC_EbIb_82: gen_alu(s, ALU_ADC, 0, 1); return true;
+    case X86_INSN_SBB_EbIb_82: gen_alu(s, ALU_SBB, 0, 1); return true;
+    case X86_INSN_AND_EbIb_82: gen_alu(s, ALU_AND, 0, 1); return true;
+    case X86_INSN_SUB_EbIb_82: gen_alu(s, ALU_SUB, 0, 1); return true;
+    case X86_INSN_XOR_EbIb_82: gen_alu(s, ALU_XOR, 0, 1); return true;
+    case X86_INSN_CMP_EbIb_82: gen_alu(s, ALU_CMP, 0, 1); return true;
+    case X86_INSN_TEST_EbGb: case X86_INSN_TEST_EvGv:
+    case X86_INSN_TEST_ALIb: case X86_INSN_TEST_rAXIz:
+    case X86_INSN_TEST_EbIb: case X86_INSN_TEST_EbIb_1:
+    case X86_INSN_TEST_EvIz: case X86_INSN_TEST_EvIz_1:
+        gen_alu(s, ALU_TEST, 0, 1);
+        return true;
+    case X86_INSN_INC_Zv: case X86_INSN_INC_Eb: case X86_INSN_INC_Ev:
+        gen_unary(s, UN_INC);
+        return true;
+    case X86_INSN_DEC_Zv: case X86_INSN_DEC_Eb: case X86_INSN_DEC_Ev:
+        gen_unary(s, UN_DEC);
+        return true;
+    case X86_INSN_NEG_Eb: case X86_INSN_NEG_Ev:
+        gen_unary(s, UN_NEG);
+        return true;
+    case X86_INSN_NOT_Eb: case X86_INSN_NOT_Ev:
+        gen_unary(s, UN_NOT);
+        return true;
+
+    case X86_INSN_MOV_EbGb: case X86_INSN_MOV_EvGv: case X86_INSN_MOV_GbEb:
+    case X86_INSN_MOV_GvEv: case X86_INSN_MOV_ALOb: case X86_INSN_MOV_rAXOv:
+    case X86_INSN_MOV_ObAL: case X86_INSN_MOV_OvrAX: case X86_INSN_MOV_ZbIb:
+    case X86_INSN_MOV_ZvIv: case X86_INSN_MOV_EbIb: case X86_INSN_MOV_EvIz:
+    case X86_INSN_MOVNTI_MyGy:
+        gen_mov(s);
+        return true;
+    case X86_INSN_MOVZX_GvEb: case X86_INSN_MOVZX_GvEw:
+        gen_movx(s, false);
+        return true;
+    case X86_INSN_MOVSX_GvEb: case X86_INSN_MOVSX_GvEw: case X86_INSN_MOVSXD_GvEd:
+        gen_movx(s, true);
+        return true;
+    case X86_INSN_LEA_GvM:
+        gen_lea(s);
+        return true;
+    case X86_INSN_XCHG_EbGb: case X86_INSN_XCHG_EvGv: case X86_INSN_XCHG_ZvrAX:
+        gen_xchg(s);
+        return true;
+    case X86_INSN_XADD_EbGb: case X86_INSN_XADD_EvGv:
+        gen_xadd(s);
+        return true;
+    case X86_INSN_CMPXCHG_EbGb: case X86_INSN_CMPXCHG_EvGv:
+        gen_cmpxchg(s);
+        return true;
+    case X86_INSN_CMPXCHG8B_Mq:
+        gen_cmpxchg_wide(s, false);
+        return true;
+    case X86_INSN_CMPXCHG16B_Mdq:
+        gen_cmpxchg_wide(s, true);
+        return true;
+    case X86_INSN_CBW:
+        gen_cbw(s);
+        return true;
+    case X86_INSN_CWD:
+        gen_cwd(s);
+        return true;
+
+    case X86_INSN_MUL_Eb: case X86_INSN_MUL_Ev:
+        gen_mul1(s, false);
+        return true;
+    case X86_INSN_IMUL_Eb: case X86_INSN_IMUL_Ev:
+        gen_mul1(s, true);
+        return true;
+    case X86_INSN_IMUL_GvEv:
+        gen_imul(s, 0, 1);
+        return true;
+    case X86_INSN_IMUL_GvEvIz: case X86_INSN_IMUL_GvEvIbs:
+        gen_imul(s, 1, 2);
+        return true;
+    case X86_INSN_DIV_Eb: case X86_INSN_DIV_Ev:
+        gen_div(s, false);
+        return true;
+    case X86_INSN_IDIV_Eb: case X86_INSN_IDIV_Ev:
+        gen_div(s, true);
+        return true;
+
+#define SHIFTS(form) \
+    case X86_INSN_ROL_##form: gen_shift(s, SH_ROL); return true; \
+    case X86_INSN_ROR_##form: gen_shift(s, SH_ROR); return true; \
+    case X86_INSN_RCL_##form: gen_shift(s, SH_RCL); return true; \
+    case X86_INSN_RCR_##form: gen_shift(s, SH_RCR); return true; \
+    case X86_INSN_SHL_##form: gen_shift(s, SH_SHL); return true; \
+    case X86_INSN_SHR_##form: gen_shift(s, SH_SHR); return true; \
+    case X86_INSN_SAL_##form: gen_shift(s, SH_SAL); return true; \
+    case X86_INSN_SAR_##form: gen_shift(s, SH_SAR); return true;
+    SHIFTS(EbIb) SHIFTS(EvIb) SHIFTS(EbI1) SHIFTS(EvI1) SHIFTS(EbCL) SHIFTS(EvCL)
+#undef SHIFTS
+    case X86_INSN_SHLD_EvGvIb: case X86_INSN_SHLD_EvGvCL:
+        gen_shxd(s, true);
+        return true;
+    case X86_INSN_SHRD_EvGvIb: case X86_INSN_SHRD_EvGvCL:
+        gen_shxd(s, false);
+        return true;
+
+    case X86_INSN_BT_EvGv: case X86_INSN_BT_EvIb:
+        gen_bt(s, BT_TEST);
+        return true;
+    case X86_INSN_BTS_EvGv: case X86_INSN_BTS_EvIb:
+        gen_bt(s, BT_SET);
+        return true;
+    case X86_INSN_BTR_EvGv: case X86_INSN_BTR_EvIb:
+        gen_bt(s, BT_RESET);
+        return true;
+    case X86_INSN_BTC_EvGv: case X86_INSN_BTC_EvIb:
+        gen_bt(s, BT_COMPLEMENT);
+        return true;
+    case X86_INSN_BSF_GvEv:
+        gen_scan(s, SCAN_BSF);
+        return true;
+    case X86_INSN_BSR_GvEv:
+        gen_scan(s, SCAN_BSR);
+        return true;
+    case X86_INSN_TZCNT_GvEv:
+        gen_scan(s, SCAN_TZCNT);
+        return true;
+    case X86_INSN_LZCNT_GvEv:
+        gen_scan(s, SCAN_LZCNT);
+        return true;
+    case X86_INSN_POPCNT_GvEv:
+        gen_scan(s, SCAN_POPCNT);
+        return true;
+
+    case X86_INSN_SETO_Eb: case X86_INSN_SETNO_Eb: case X86_INSN_SETB_Eb:
+    case X86_INSN_SETAE_Eb: case X86_INSN_SETE_Eb: case X86_INSN_SETNE_Eb:
+    case X86_INSN_SETBE_Eb: case X86_INSN_SETA_Eb: case X86_INSN_SETS_Eb:
+    case X86_INSN_SETNS_Eb: case X86_INSN_SETP_Eb: case X86_INSN_SETNP_Eb:
+    case X86_INSN_SETL_Eb: case X86_INSN_SETGE_Eb: case X86_INSN_SETLE_Eb:
+    case X86_INSN_SETG_Eb:
+        gen_setcc(s);
+        return true;
+    case X86_INSN_CMOVO_GvEv: case X86_INSN_CMOVNO_GvEv: case X86_INSN_CMOVB_GvEv:
+    case X86_INSN_CMOVAE_GvEv: case X86_INSN_CMOVE_GvEv: case X86_INSN_CMOVNE_GvEv:
+    case X86_INSN_CMOVBE_GvEv: case X86_INSN_CMOVA_GvEv: case X86_INSN_CMOVS_GvEv:
+    case X86_INSN_CMOVNS_GvEv: case X86_INSN_CMOVP_GvEv: case X86_INSN_CMOVNP_GvEv:
+    case X86_INSN_CMOVL_GvEv: case X86_INSN_CMOVGE_GvEv: case X86_INSN_CMOVLE_GvEv:
+    case X86_INSN_CMOVG_GvEv:
+        gen_cmovcc(s);
+        return true;
+    case X86_INSN_BSWAP_Zv:
+        gen_bswap(s);
+        return true;
+    case X86_INSN_MOVBE_GvMv:
+        gen_movbe(s, true);
+        return true;
+    case X86_INSN_MOVBE_MvGv:
+        gen_movbe(s, false);
+        return true;
+
+    case X86_INSN_CLC: case X86_INSN_STC: case X86_INSN_CMC:
+        gen_flag_op(s, (int)id);
+        return true;
+    case X86_INSN_CLD:
+        tcg_gen_movi_i64(x86_df, 1);
+        return true;
+    case X86_INSN_STD:
+        tcg_gen_movi_i64(x86_df, -1);
+        return true;
+    case X86_INSN_LAHF:
+        gen_lahf(s);
+        return true;
+    case X86_INSN_SAHF:
+        gen_sahf(s);
+        return true;
+    case X86_INSN_SALC:
+        gen_salc(s);
+        return true;
+    case X86_INSN_XLAT:
+        gen_xlat(s);
+        return true;
+    case X86_INSN_DAA: case X86_INSN_DAS: case X86_INSN_AAA: case X86_INSN_AAS:
+    case X86_INSN_AAM_Ib: case X86_INSN_AAD_Ib:
+        gen_bcd(s, (int)id);
+        return true;
+
+    case X86_INSN_NOP: case X86_INSN_PAUSE:
+    case X86_INSN_NOP_Ev_0F18: case X86_INSN_NOP_Ev_0F19: case X86_INSN_NOP_Ev_0F1A:
+    case X86_INSN_NOP_Ev_0F1B: case X86_INSN_NOP_Ev_0F1C: case X86_INSN_NOP_Ev_0F1D:
+    case X86_INSN_NOP_Ev_0F1E: case X86_INSN_NOP_Ev_0F1F:
+    case X86_INSN_PREFETCH_Mb: case X86_INSN_PREFETCHW_Mb: case X86_INSN_PREFETCH_Mb_2:
+    case X86_INSN_PREFETCH_Mb_3: case X86_INSN_PREFETCH_Mb_4: case X86_INSN_PREFETCH_Mb_5:
+    case X86_INSN_PREFETCH_Mb_6: case X86_INSN_PREFETCH_Mb_7:
+    case X86_INSN_PREFETCHNTA_Mb: case X86_INSN_PREFETCHT0_Mb: case X86_INSN_PREFETCHT1_Mb:
+    case X86_INSN_PREFETCHT2_Mb: case X86_INSN_ENDBR64: case X86_INSN_ENDBR32:
+        return true;
+    case X86_INSN_LFENCE: case X86_INSN_MFENCE: case X86_INSN_SFENCE:
+        tcg_gen_mb(TCG_MB_ALL);
+        return true;
+    default:
+        return false;
+    }
+}

@@ -1,0 +1,409 @@
+/*
+ * The exec loop (shared/TCG.md "The exec loop"): kicks and interrupts,
+ * block lookup through the per-vCPU jump cache then the global hash table,
+ * translation on a miss, chaining of the exit slot the last block left
+ * through, exceptions unwinding with siglongjmp and precise state restored
+ * from the insn_start map; plus the frontend registry, the indirect-branch
+ * lookup helper, the kick generation a sleeping vCPU thread waits on, and
+ * -d exec statistics. Left out: icount, single-step, multi-threaded TCG.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mimic/log.h"
+#include "softmmu.h"
+#include "tb_internal.h"
+
+TCGExecStats tcg_exec_stats;
+
+static __thread CPUState *current_cpu;
+static CPUState *rr_cpu;   /* atomic */
+
+/* ---- frontend registry ---- */
+
+#define TCG_MAX_FRONTENDS 8
+static const TCGFrontend *frontends[TCG_MAX_FRONTENDS];
+static int nfrontends;
+
+void tcg_frontend_register(const TCGFrontend *fe)
+{
+    if (nfrontends == TCG_MAX_FRONTENDS)
+        fatal("tcg: too many frontends");
+    frontends[nfrontends++] = fe;
+}
+
+const TCGFrontend *tcg_frontend_find(const char *name)
+{
+    for (int i = 0; i < nfrontends; i++) {
+        if (!strcmp(frontends[i]->name, name))
+            return frontends[i];
+    }
+    return NULL;
+}
+
+/* ---- kicks ---- */
+
+static pthread_mutex_t kick_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t kick_cond = PTHREAD_COND_INITIALIZER;
+static uint64_t kick_gen;
+
+uint64_t tcg_kick_generation(void)
+{
+    pthread_mutex_lock(&kick_mutex);
+    uint64_t g = kick_gen;
+    pthread_mutex_unlock(&kick_mutex);
+    return g;
+}
+
+void tcg_wait_kick(uint64_t seen)
+{
+    pthread_mutex_lock(&kick_mutex);
+    while (kick_gen == seen)
+        pthread_cond_wait(&kick_cond, &kick_mutex);
+    pthread_mutex_unlock(&kick_mutex);
+}
+
+void tcg_exec_set_rr_cpu(CPUState *cpu)
+{
+    __atomic_store_n(&rr_cpu, cpu, __ATOMIC_RELEASE);
+}
+
+void cpu_kick(CPUState *cpu)
+{
+    __atomic_store_n(&cpu->exit_request, 1, __ATOMIC_RELEASE);
+    /* One thread runs every vCPU in turn: make it come back to its loop. */
+    CPUState *running = __atomic_load_n(&rr_cpu, __ATOMIC_ACQUIRE);
+    if (running && running != cpu)
+        __atomic_store_n(&running->exit_request, 1, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&kick_mutex);
+    kick_gen++;
+    pthread_cond_broadcast(&kick_cond);
+    pthread_mutex_unlock(&kick_mutex);
+}
+
+void cpu_interrupt(CPUState *cpu, uint32_t mask)
+{
+    __atomic_fetch_or(&cpu->interrupt_request, mask, __ATOMIC_SEQ_CST);
+    cpu_kick(cpu);
+}
+
+void cpu_reset_interrupt(CPUState *cpu, uint32_t mask)
+{
+    __atomic_fetch_and(&cpu->interrupt_request, ~mask, __ATOMIC_SEQ_CST);
+}
+
+CPUState *tcg_current_cpu(void)
+{
+    return current_cpu;
+}
+
+/* ---- jump cache ---- */
+
+void tb_jc_clear_all(CPUState *cpu)
+{
+    if (!cpu->jmp_cache)
+        return;
+    for (unsigned i = 0; i < TB_JC_SIZE; i++)
+        __atomic_store_n(&cpu->jmp_cache->tb[i], NULL, __ATOMIC_RELAXED);
+}
+
+void tb_jc_clear_page(CPUState *cpu, uint64_t vaddr)
+{
+    if (!cpu->jmp_cache)
+        return;
+    /* Blocks that start on the page before may run into this one. */
+    uint64_t pages[2] = { vaddr & TCG_PAGE_MASK, (vaddr & TCG_PAGE_MASK) - TCG_PAGE_SIZE };
+    for (int k = 0; k < 2; k++) {
+        unsigned g = tb_jc_group(pages[k]);
+        for (unsigned i = 0; i < TB_JC_GROUP; i++)
+            __atomic_store_n(&cpu->jmp_cache->tb[g + i], NULL, __ATOMIC_RELAXED);
+    }
+}
+
+/* ---- vCPU set-up ---- */
+
+void tcg_cpu_init(CPUState *cpu, Machine *m, const TCGFrontend *fe, int cpu_index)
+{
+    if (fe->nb_mmu_idx == 0 || fe->nb_mmu_idx > TCG_MAX_MMU_IDX)
+        fatal("tcg: frontend %s declares %u mmu indexes (1..%d)", fe->name, fe->nb_mmu_idx,
+              TCG_MAX_MMU_IDX);
+    cpu->machine = m;
+    cpu->frontend = fe;
+    cpu->cpu_index = cpu_index;
+    cpu->exception_index = -1;
+    cpu->jmp_cache = calloc(1, sizeof(*cpu->jmp_cache));
+    if (!cpu->jmp_cache)
+        fatal("tcg: out of memory");
+    tcg_tlb_init(cpu);
+    tb_cpu_register(cpu);
+}
+
+void tcg_cpu_destroy(CPUState *cpu)
+{
+    tb_cpu_unregister(cpu);
+    tcg_tlb_destroy(cpu);
+    free(cpu->jmp_cache);
+    cpu->jmp_cache = NULL;
+}
+
+/* ---- precise state and unwinding ---- */
+
+bool cpu_restore_state_from_tb(CPUState *cpu, const TranslationBlock *tb, uintptr_t retaddr)
+{
+    const TBPrivate *p = tb->priv;
+    uintptr_t start = (uintptr_t)tb->code;
+    if (retaddr <= start || retaddr - 1 - start >= tb->code_size || !p->n_insns)
+        return false;
+    size_t off = retaddr - 1 - start;
+    if (off < p->insn_off[0])
+        return false;
+    unsigned lo = 0, hi = p->n_insns;
+    while (hi - lo > 1) {
+        unsigned mid = (lo + hi) / 2;
+        if (p->insn_off[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    cpu->frontend->restore_state(cpu, tb, &p->insn_data[lo * TCG_INSN_START_WORDS]);
+    return true;
+}
+
+_Noreturn void cpu_loop_exit(CPUState *cpu)
+{
+    tcg_helper_retaddr = 0;
+    siglongjmp(cpu->jmp_env, 1);
+}
+
+_Noreturn void cpu_loop_exit_restore(CPUState *cpu, uintptr_t retaddr)
+{
+    if (retaddr) {
+        TranslationBlock *tb = tb_find_by_host_pc(retaddr);
+        if (tb)
+            cpu_restore_state_from_tb(cpu, tb, retaddr);
+    }
+    cpu_loop_exit(cpu);
+}
+
+/* ---- lookup ---- */
+
+static unsigned code_mmu_idx(CPUState *cpu)
+{
+    return cpu->frontend->code_mmu_idx ? cpu->frontend->code_mmu_idx(cpu) : 0;
+}
+
+static bool tb_key_matches(const TranslationBlock *tb, uint64_t pc, uint64_t cs_base,
+                           uint32_t flags, uint32_t cflags)
+{
+    return tb->pc == pc && tb->cs_base == cs_base && tb->flags == flags &&
+           tb->cflags == cflags && !tb_is_invalid(tb);
+}
+
+/* The block for the current state; translates on a miss (may longjmp on an
+ * instruction fetch fault). */
+static TranslationBlock *tb_find(CPUState *cpu)
+{
+    uint64_t pc, cs_base;
+    uint32_t flags, cflags = cpu->cflags_next_tb;
+    cpu->cflags_next_tb = 0;
+    cpu->frontend->get_tb_key(cpu, &pc, &cs_base, &flags);
+    unsigned h = tb_jc_hash(pc);
+    TranslationBlock *tb = __atomic_load_n(&cpu->jmp_cache->tb[h], __ATOMIC_ACQUIRE);
+    if (tb && tb_key_matches(tb, pc, cs_base, flags, cflags)) {
+        TCG_STAT_INC(jc_hits);
+        return tb;
+    }
+    uint64_t phys_pc;
+    tcg_code_phys_addr(cpu, pc, code_mmu_idx(cpu), false, &phys_pc);
+    tb = tb_lookup(cpu, phys_pc, pc, cs_base, flags, cflags);
+    if (tb)
+        TCG_STAT_INC(hash_hits);
+    else
+        tb = tb_gen_code(cpu, pc, cs_base, flags, cflags, phys_pc);
+    __atomic_store_n(&cpu->jmp_cache->tb[h], tb, __ATOMIC_RELEASE);
+    return tb;
+}
+
+void *helper_lookup_tb_ptr(void *env)
+{
+    CPUState *cpu = env;
+    uint64_t pc, cs_base;
+    uint32_t flags;
+    if (cpu->cflags_next_tb) {
+        TCG_STAT_INC(lookup_ptr_misses);
+        return NULL;
+    }
+    cpu->frontend->get_tb_key(cpu, &pc, &cs_base, &flags);
+    unsigned h = tb_jc_hash(pc);
+    TranslationBlock *tb = __atomic_load_n(&cpu->jmp_cache->tb[h], __ATOMIC_ACQUIRE);
+    if (!tb || !tb_key_matches(tb, pc, cs_base, flags, 0)) {
+        uint64_t phys_pc;
+        if (!tcg_code_phys_addr(cpu, pc, code_mmu_idx(cpu), true, &phys_pc) ||
+            !(tb = tb_lookup(cpu, phys_pc, pc, cs_base, flags, 0))) {
+            TCG_STAT_INC(lookup_ptr_misses);
+            return NULL;
+        }
+        __atomic_store_n(&cpu->jmp_cache->tb[h], tb, __ATOMIC_RELEASE);
+    }
+    TCG_STAT_INC(lookup_ptr_hits);
+    return (void *)tb->code;
+}
+
+const TCGHelperInfo helper_info_lookup_tb_ptr = {
+    "lookup_tb_ptr", (TCGHelperFunc)helper_lookup_tb_ptr, TCG_HELPER_RET_I64, 1,
+    { TCG_TYPE_I64 }, TCG_CALL_NO_WRITE_GLOBALS,
+};
+
+/* Chain only where the link stays right without a lookup: both blocks on
+ * the same guest page(s), so a remap of those pages (which makes both
+ * unreachable through the lookup) cannot leave a stale link behind. */
+static void tb_try_chain(TranslationBlock *last, unsigned slot, TranslationBlock *tb)
+{
+    if (((last->pc ^ tb->pc) & TCG_PAGE_MASK) || (last->cflags | tb->cflags) & TB_CFLAG_NO_CHAIN ||
+        (tb->phys_page2 != (uint64_t)-1 && tb->phys_page2 != last->phys_page2)) {
+        TCG_STAT_INC(chain_refused);
+        return;
+    }
+    tb_add_jump(last, slot, tb);
+}
+
+/* ---- the loop ---- */
+
+static int cpu_exec_loop(CPUState *cpu)
+{
+    const TCGFrontend *fe = cpu->frontend;
+    const TCGBackend *be = tcg_exec_backend();
+    TranslationBlock *last_tb = NULL;
+    unsigned last_slot = 0;
+
+    for (;;) {
+        if (cpu->exception_index >= 0) {
+            int e = cpu->exception_index;
+            if (e >= EXCP_FIRST_INTERNAL) {
+                cpu->exception_index = -1;
+                return e;
+            }
+            TCG_STAT_INC(exceptions);
+            fe->do_exception(cpu);
+            cpu->exception_index = -1;
+            last_tb = NULL;
+        }
+        tcg_softmmu_sync_map(cpu);
+        uint32_t irq = __atomic_load_n(&cpu->interrupt_request, __ATOMIC_ACQUIRE);
+        if (irq) {
+            if (irq & CPU_INTERRUPT_EXITTB) {
+                cpu_reset_interrupt(cpu, CPU_INTERRUPT_EXITTB);
+                last_tb = NULL;
+            }
+            if ((irq & ~CPU_INTERRUPT_EXITTB) && fe->exec_interrupt(cpu)) {
+                TCG_STAT_INC(interrupts);
+                last_tb = NULL;
+                if (cpu->exception_index >= 0 || cpu->halted)
+                    continue;
+            }
+        }
+        if (__atomic_load_n(&cpu->exit_request, __ATOMIC_ACQUIRE)) {
+            __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_RELEASE);
+            return EXCP_INTERRUPT;
+        }
+        if (cpu->halted)
+            return EXCP_HLT;
+
+        uint64_t gen = tb_flush_generation();
+        TranslationBlock *tb = tb_find(cpu);
+        if (gen != tb_flush_generation())
+            last_tb = NULL;          /* the buffer was flushed: last_tb is gone */
+        if (last_tb)
+            tb_try_chain(last_tb, last_slot, tb);
+        if (log_enabled(LOG_EXEC))
+            log_printf("Trace %d: %p [%016llx/%016llx/%08x/%x]\n", cpu->cpu_index, tb->code,
+                       (unsigned long long)tb->cs_base, (unsigned long long)tb->pc, tb->flags,
+                       tb->cflags);
+        TCG_STAT_INC(exec_entries);
+        uintptr_t ret = be->enter(cpu, tb->code);
+        tcg_helper_retaddr = 0;
+        last_tb = (TranslationBlock *)(ret & ~(uintptr_t)TCG_EXIT_IDX_MASK);
+        last_slot = ret & TCG_EXIT_IDX_MASK;
+        if (!last_tb) {
+            TCG_STAT_INC(exits_unchained);
+        } else if (last_slot == TCG_TB_EXIT_REQUESTED) {
+            TCG_STAT_INC(exit_requested);
+            last_tb = NULL;
+        } else if (last_slot == TCG_TB_EXIT_NOCHAIN) {
+            TCG_STAT_INC(exit_nochain);
+            last_tb = NULL;
+        }
+    }
+}
+
+int tcg_cpu_exec(CPUState *cpu)
+{
+    if (cpu->halted) {
+        if (!cpu->frontend->has_work(cpu))
+            return EXCP_HALTED;
+        cpu->halted = false;
+    }
+    CPUState *outer = current_cpu;
+    current_cpu = cpu;
+    int r;
+    for (;;) {
+        if (sigsetjmp(cpu->jmp_env, 0) == 0) {
+            r = cpu_exec_loop(cpu);
+            break;
+        }
+        /* Back from cpu_loop_exit: a fault during translation leaves this set. */
+        tb_translating = NULL;
+        tcg_helper_retaddr = 0;
+    }
+    current_cpu = outer;
+    return r;
+}
+
+/* ---- statistics ---- */
+
+void tcg_exec_stats_reset(void)
+{
+    memset(&tcg_exec_stats, 0, sizeof(tcg_exec_stats));
+}
+
+void tcg_exec_stats_dump(FILE *out)
+{
+    TCGExecStats s;
+    memcpy(&s, &tcg_exec_stats, sizeof(s));
+#define P(field, what) fprintf(out, "  %-22s %12llu  %s\n", #field, \
+                               (unsigned long long)s.field, what)
+    fprintf(out, "tcg statistics:\n");
+    P(tb_translated, "blocks translated");
+    P(tb_too_big, "translations retried with fewer instructions");
+    P(tb_flushes, "code buffer flushes");
+    P(tb_invalidated, "blocks invalidated (code writes, remaps)");
+    P(code_bytes, "bytes of host code/bytecode generated");
+    P(exec_entries, "blocks entered from the exec loop");
+    P(jc_hits, "jump cache hits");
+    P(hash_hits, "hash table hits");
+    P(lookup_ptr_hits, "indirect-branch lookups that found a block");
+    P(lookup_ptr_misses, "... that went back to the exec loop");
+    P(chains_made, "direct jumps chained");
+    P(chain_refused, "chaining refused (page, flags)");
+    P(exit_requested, "exits on exit_request");
+    P(exit_nochain, "exits marked not chainable");
+    P(exits_unchained, "exits with nothing to chain");
+    P(exceptions, "exceptions delivered");
+    P(interrupts, "interrupts taken");
+    P(smc_restarts, "instructions restarted after writing their own block");
+    P(slow_load, "slow-path loads");
+    P(slow_store, "slow-path stores");
+    P(tlb_fills, "TLB fills (page walks)");
+    P(victim_hits, "victim TLB hits");
+    P(mmio_reads, "MMIO/ROM/unassigned reads");
+    P(mmio_writes, "MMIO/ROM/unassigned writes");
+    P(notdirty_writes, "stores to pages holding code");
+    P(page_cross, "accesses split at a page boundary");
+    P(unaligned, "misaligned MO_ALIGN accesses");
+    P(code_fills, "code TLB fills");
+    P(tlb_flushes, "TLB flushes (whole mmu index)");
+    P(tlb_resizes, "TLB resizes");
+    P(map_changes, "memory map changes seen");
+#undef P
+}
