@@ -615,6 +615,13 @@ TEST_CASE(programs_with_faults)
     CHECK(faults > 100);
 }
 
+/* Both backends store dirty values at block boundaries anyway, counting each one
+ * liveness should have synced at its definition: there must be none. */
+TEST_CASE(liveness_synced_everything)
+{
+    CHECK_EQ(nctx.stats.sync_misses, 0);
+}
+
 int main(int argc, char **argv)
 {
     nharness_init();
@@ -624,6 +631,7 @@ int main(int argc, char **argv)
     RUN(short_programs);
     RUN(long_programs_high_register_pressure);
     RUN(programs_with_faults);
+    RUN(liveness_synced_everything);
     printf("# %" PRIu64 " runs of random programs (%" PRIu64 " ops translated): %" PRIu64
            " slow-path accesses, %" PRIu64 " faults, %" PRIu64 " side exits\n", runs, total_ops,
            slow_calls, faults, side_exits);

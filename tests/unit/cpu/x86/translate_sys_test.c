@@ -144,6 +144,64 @@ TEST_CASE(protected_mode_32)
     CHECK(!(res.st.rflags & X86_EFLAGS_CF));               /* INC keeps CF (clear before) */
 }
 
+/* Segmented 32-bit protected mode: bases added, limits checked (expand-up
+ * data, expand-down data, the stack segment raising #SS). */
+TEST_CASE(protected_mode_segment_limits)
+{
+    ThCode c = { .n = 0 };
+    TH_EMIT(&c, 0x89, 0x05, 0x10, 0x00, 0x00, 0x00);   /* mov [0x10], eax */
+    X86CPU *cpu = th_cpu_new(TH_MODE32);
+    memcpy(th_gcode, c.b, c.n);
+    th_gcode[c.n] = 0xf4;
+    cpu->segs[SEG_DS] = (X86Segment){ 0x10, 0x3000, 0xfff,
+                                      SEGF_P | SEGF_S | SEGF_TYPE(3) | SEGF_DB };
+    cpu->regs[R_EAX] = 0x11223344;
+    cpu->rip = TH_CODE;
+    x86_update_hflags(cpu);
+    CHECK(cpu->hflags & X86_HF_NOTFLAT);
+    int vec;
+    CHECK_EQ(th_exec(cpu, &vec), TH_STOP_HALT);
+    CHECK_EQ(th_low[0x3010], 0x44);
+    CHECK_EQ(th_low[0x3013], 0x11);
+
+    /* a dword at 0xffe crosses the limit 0xfff: #GP(0) */
+    c.n = 0;
+    TH_EMIT(&c, 0x8b, 0x05, 0xfe, 0x0f, 0x00, 0x00);   /* mov eax, [0xffe] */
+    memcpy(th_gcode, c.b, c.n);
+    th_gcode[c.n] = 0xf4;
+    cpu->rip = TH_CODE;
+    CHECK_EQ(th_exec(cpu, &vec), TH_STOP_EXCEPTION);
+    CHECK_EQ(vec, X86_EXCP_GP);
+    CHECK_EQ(cpu->rip, TH_CODE);
+
+    /* expand-down (limit 0xfff, 32-bit): offsets 0x1000.. are valid, 0xff0 is not */
+    cpu->segs[SEG_DS].flags = SEGF_P | SEGF_S | SEGF_TYPE(7) | SEGF_DB;
+    cpu->segs[SEG_DS].base = 0;
+    c.n = 0;
+    TH_EMIT(&c, 0xc6, 0x05, 0x00, 0x40, 0x00, 0x00, 0x5a);   /* mov byte [0x4000], 0x5a */
+    TH_EMIT(&c, 0xc6, 0x05, 0xf0, 0x0f, 0x00, 0x00, 0x5b);   /* mov byte [0xff0], 0x5b */
+    memcpy(th_gcode, c.b, c.n);
+    th_gcode[c.n] = 0xf4;
+    cpu->rip = TH_CODE;
+    CHECK_EQ(th_exec(cpu, &vec), TH_STOP_EXCEPTION);
+    CHECK_EQ(vec, X86_EXCP_GP);
+    CHECK_EQ(cpu->rip, TH_CODE + 7);
+    CHECK_EQ(th_low[0x4000], 0x5a);
+
+    /* a push below a 16-bit stack segment's limit... past it: #SS(0) */
+    cpu->segs[SEG_SS] = (X86Segment){ 0x10, 0x5000, 0xff, SEGF_P | SEGF_S | SEGF_TYPE(3) };
+    cpu->regs[R_ESP] = 0x102;   /* SP 0x102 - 4 = 0xfe: the dword ends at 0x101 */
+    c.n = 0;
+    TH_EMIT(&c, 0x50);   /* push eax */
+    memcpy(th_gcode, c.b, c.n);
+    th_gcode[c.n] = 0xf4;
+    cpu->rip = TH_CODE;
+    x86_update_hflags(cpu);
+    CHECK_EQ(th_exec(cpu, &vec), TH_STOP_EXCEPTION);
+    CHECK_EQ(vec, X86_EXCP_SS);
+    CHECK_EQ(cpu->regs[R_ESP], 0x102);
+}
+
 TEST_CASE(page_fault_reports_cr2_and_error)
 {
     ThCode c = { .n = 0 };
@@ -417,6 +475,7 @@ int main(void)
     RUN(cmp_jcc_is_compare_and_branch);
     RUN(real_mode_segments_and_limits);
     RUN(protected_mode_32);
+    RUN(protected_mode_segment_limits);
     RUN(page_fault_reports_cr2_and_error);
     RUN(port_io);
     RUN(io_needs_iopl_or_bitmap);
