@@ -29,7 +29,10 @@
     CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2)
 #define BASE_F1_ECX (CPUID_1_ECX_SSE3 | CPUID_1_ECX_SSSE3 | CPUID_1_ECX_CX16 |             \
     CPUID_1_ECX_SSE41 | CPUID_1_ECX_SSE42 | CPUID_1_ECX_POPCNT | CPUID_1_ECX_XSAVE |      \
-    CPUID_1_ECX_HYPERVISOR)
+    CPUID_1_ECX_MOVBE | CPUID_1_ECX_AES | CPUID_1_ECX_PCLMUL | CPUID_1_ECX_HYPERVISOR)
+/* LZCNT (ABM) is legacy-encoded and implemented; BMI1 is not advertised:
+ * its other instructions are VEX-encoded, which the decoder rejects. */
+#define BASE_E1_ECX (CPUID_E1_ECX_LAHF_LM | CPUID_E1_ECX_ABM)
 #define BASE_E1_EDX (CPUID_E1_EDX_SYSCALL | CPUID_E1_EDX_NX | CPUID_E1_EDX_RDTSCP |         \
     CPUID_E1_EDX_LM)
 
@@ -42,11 +45,11 @@ typedef struct ModelDef {
 
 static const ModelDef models[] = {
     { "qemu64", X86_MODEL_QEMU64,
-      { .f1_ecx = BASE_F1_ECX, .f1_edx = BASE_F1_EDX, .e1_ecx = CPUID_E1_ECX_LAHF_LM,
+      { .f1_ecx = BASE_F1_ECX, .f1_edx = BASE_F1_EDX, .e1_ecx = BASE_E1_ECX,
         .e1_edx = BASE_E1_EDX, .e7_edx = CPUID_E7_EDX_INVTSC, .f6_eax = CPUID_6_EAX_ARAT },
       40 },
     { "max", X86_MODEL_MAX,
-      { .f1_ecx = BASE_F1_ECX, .f1_edx = BASE_F1_EDX, .e1_ecx = CPUID_E1_ECX_LAHF_LM,
+      { .f1_ecx = BASE_F1_ECX, .f1_edx = BASE_F1_EDX, .e1_ecx = BASE_E1_ECX,
         .e1_edx = BASE_E1_EDX | CPUID_E1_EDX_PDPE1GB, .e7_edx = CPUID_E7_EDX_INVTSC,
         .f6_eax = CPUID_6_EAX_ARAT },
       40 },
@@ -271,6 +274,10 @@ bool x86_cpu_has_feature(const X86CPU *cpu, unsigned feat)
     case X86_FEAT_XSAVE:   return f->f1_ecx & CPUID_1_ECX_XSAVE;
     case X86_FEAT_CLFSH:   return f->f1_edx & CPUID_1_EDX_CLFSH;
     case X86_FEAT_LAHF_LM: return f->e1_ecx & CPUID_E1_ECX_LAHF_LM;
+    case X86_FEAT_LZCNT:   return f->e1_ecx & CPUID_E1_ECX_ABM;
+    case X86_FEAT_MOVBE:   return f->f1_ecx & CPUID_1_ECX_MOVBE;
+    case X86_FEAT_AES:     return f->f1_ecx & CPUID_1_ECX_AES;
+    case X86_FEAT_PCLMUL:  return f->f1_ecx & CPUID_1_ECX_PCLMUL;
     default:               return false;
     }
 }

@@ -708,6 +708,23 @@ static void detect_host(void)
     host.bmi1 = b & 1u << 3;
     __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000001), "c"(0));
     host.lzcnt = c & 1u << 5;
+    /* Features the emulated CPU does not advertise (DIFF_WITHOUT="bmi1,aes"):
+     * snippets must not use them, whatever the host has. */
+    const char *without = getenv("DIFF_WITHOUT");
+    if (without) {
+        static const struct { const char *name; bool *flag; } names[] = {
+            { "sse3", &host.sse3 }, { "pclmul", &host.pclmul }, { "ssse3", &host.ssse3 },
+            { "cx16", &host.cx16 }, { "sse41", &host.sse41 }, { "sse42", &host.sse42 },
+            { "movbe", &host.movbe }, { "popcnt", &host.popcnt }, { "aes", &host.aes },
+            { "bmi1", &host.bmi1 }, { "lzcnt", &host.lzcnt },
+        };
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+            const char *p = strstr(without, names[i].name);
+            size_t n = strlen(names[i].name);
+            if (p && (p == without || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+                *names[i].flag = false;
+        }
+    }
 }
 
 /* ---- batch output ------------------------------------------------------- */
