@@ -30,43 +30,38 @@ void x64_u64(X64Gen *g, uint64_t v)
 
 void x64_opc(X64Gen *g, unsigned opc, int r, int rm, int x)
 {
-    if (opc & P_DATA16) {
-        x64_byte(g, 0x66);
+    uint8_t *p = g->ptr;
+    if (__builtin_expect(opc & (P_DATA16 | P_F3 | P_F2), 0)) {
+        if (opc & P_DATA16) {
+            *p++ = 0x66;
+        }
+        if (opc & P_F3) {
+            *p++ = 0xf3;
+        } else if (opc & P_F2) {
+            *p++ = 0xf2;
+        }
     }
-    if (opc & P_F3) {
-        x64_byte(g, 0xf3);
-    } else if (opc & P_F2) {
-        x64_byte(g, 0xf2);
-    }
-    unsigned rex = 0;
-    if (opc & P_REXW) {
-        rex |= 8;
-    }
-    if (r >= 0) {
-        rex |= ((unsigned)r & 8) >> 1;       /* REX.R */
-    }
-    if (x >= 0) {
-        rex |= ((unsigned)x & 8) >> 2;       /* REX.X */
-    }
-    if (rm >= 0) {
-        rex |= ((unsigned)rm & 8) >> 3;      /* REX.B */
-    }
+    /* Negative register numbers (none, rip) contribute no REX bits. */
+    unsigned ur = r < 0 ? 0 : (unsigned)r, urm = rm < 0 ? 0 : (unsigned)rm;
+    unsigned ux = x < 0 ? 0 : (unsigned)x;
+    unsigned rex = ((opc & P_REXW) ? 8 : 0) | (ur & 8) >> 1 | (ux & 8) >> 2 | (urm & 8) >> 3;
     /* Without any REX, byte registers 4..7 are ah..bh, not spl..dil. */
-    if (((opc & P_REXB_R) && r >= 4) || ((opc & P_REXB_RM) && rm >= 4)) {
+    if (((opc & P_REXB_R) && ur >= 4) || ((opc & P_REXB_RM) && urm >= 4)) {
         rex |= 0x40;
     }
     if (rex) {
-        x64_byte(g, 0x40 | rex);
+        *p++ = (uint8_t)(0x40 | rex);
     }
     if (opc & (P_EXT | P_EXT38 | P_EXT3A)) {
-        x64_byte(g, 0x0f);
+        *p++ = 0x0f;
         if (opc & P_EXT38) {
-            x64_byte(g, 0x38);
+            *p++ = 0x38;
         } else if (opc & P_EXT3A) {
-            x64_byte(g, 0x3a);
+            *p++ = 0x3a;
         }
     }
-    x64_byte(g, opc & 0xff);
+    *p++ = (uint8_t)opc;
+    g->ptr = p;
 }
 
 void x64_op_rr(X64Gen *g, unsigned opc, int r, int rm)

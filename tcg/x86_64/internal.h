@@ -31,6 +31,7 @@ enum {
 #define X_CALLER_SAVED (RM(X_RAX) | RM(X_RCX) | RM(X_RDX) | RM(X_RSI) | RM(X_RDI) | \
                         RM(X_R8) | RM(X_R9) | RM(X_R10) | RM(X_R11))
 #define X_CALLEE_SAVED ((uint16_t)(X_ALLOCATABLE & ~X_CALLER_SAVED))
+#define X_ANY ((uint16_t)(X_ALLOCATABLE | RM(X_ENV)))   /* inputs: env may stay in rbp */
 
 /* ---- stack frame set up by tcg_x86_64_enter (rsp-relative, 16-byte aligned) ---- */
 #define X64_SAVE_SLOTS   16     /* slow paths save live caller-saved registers here */
@@ -134,7 +135,7 @@ typedef struct X64Gen {
     TCGCodeInfo *info;
     uint8_t *buf, *ptr, *end;
     ptrdiff_t rx_diff;
-    bool full, too_big;
+    bool too_big;
     unsigned features;         /* TCG_X86_64_* usable for this block */
     unsigned n_insns;
     /* registers */
@@ -250,6 +251,12 @@ void x64_ra_call_clobber(X64Gen *g, const TCGOp *op);
 void x64_ra_drop_globals(X64Gen *g);
 /* Owned registers in mask (for slow paths to preserve). */
 uint16_t x64_ra_owned(X64Gen *g, uint16_t mask);
+
+/* ---- ldst.c: guest_ld / guest_st ---- */
+void x64_gen_guest_ld(X64Gen *g, const TCGOp *op);
+void x64_gen_guest_st(X64Gen *g, const TCGOp *op);
+/* Out-of-line part of one access, emitted after the block's ops. */
+void x64_emit_slow_path(X64Gen *g, const X64SlowPath *p);
 
 /* tcg_x86_64_enter (assembly in codegen.c). */
 uintptr_t tcg_x86_64_enter(void *env, const void *code);

@@ -5,7 +5,9 @@
  * exit words, goto_tb chaining patched while a vCPU loops, goto_ptr,
  * translation limits; and native vs interpreter speed.
  */
+#if defined(__x86_64__)
 #include <pthread.h>
+#include <unistd.h>
 
 #include "x86_64_harness.h"
 
@@ -628,6 +630,66 @@ TEST_CASE(loop_inside_a_block)
     }
 }
 
+/* Code written through a RW view and run from a RX view of the same memory
+ * (W^X hosts): calls, slow paths (rip-relative retaddr), chaining. */
+TEST_CASE(w_x_double_mapping)
+{
+    int fd = memfd_create("x86_64_backend_test", 0);
+    if (fd < 0 || ftruncate(fd, 1 << 20) != 0) {
+        SKIP("memfd_create unavailable");
+    }
+    uint8_t *rw = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    uint8_t *rx = mmap(NULL, 1 << 20, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    close(fd);
+    CHECK(rw != MAP_FAILED && rx != MAP_FAILED);
+    ptrdiff_t diff = rx - rw;
+    TCGCodeInfo ia, ib;
+    /* block B: r0 *= 3, exit */
+    nblock_start(&tcg_x86_64_backend, true);
+    tcg_gen_insn_start(0x200, 0);
+    tcg_gen_muli_i64(gr[0], gr[0], 3);
+    tcg_gen_exit_tb(tb_b, 1);
+    CHECK(tcg_gen_code(&nctx, rw + 65536, 65536, diff, &ib) > 0);
+    /* block A: a slow-path load, a helper call, then goto_tb to B */
+    nblock_start(&tcg_x86_64_backend, true);
+    tcg_gen_insn_start(0x100, 0);
+    tcg_gen_addi_i64(gr[0], gr[0], 1);
+    tcg_gen_insn_start(0x104, 0);
+    tcg_gen_guest_ld_i64(gr[1], gr[2], 0, MO_UQ);
+    tcg_gen_insn_start(0x108, 0);
+    gen_helper_where(tcg_env);
+    tcg_gen_goto_tb(0);
+    tcg_gen_exit_tb(tb_a, 0);
+    CHECK(tcg_gen_code(&nctx, rw, 65536, diff, &ia) > 0);
+    CHECK_EQ((uintptr_t)(rx + ia.jump[0].insn_off + 1) % 4, 0);
+    fill_mem0();
+    memcpy(gmem, mem0, GMEM_SIZE);
+    NCPU st = { .r = { 5, 0, GBASE + GP_MMIO * 4096 + 8 } };
+    ncpu = st;
+    tlb_fill_all(&ncpu);
+    memlog_n = 0;
+    cur_info = &ia;
+    cur_code = (uintptr_t)rx;
+    where_pc = 0;
+    CHECK_EQ(tcg_x86_64_backend.enter(&ncpu, rx), (uintptr_t)tb_a | 0);
+    CHECK_EQ(ncpu.r[0], 6);
+    uint64_t want;
+    memcpy(&want, mem0 + GP_MMIO * 4096 + 8, 8);
+    CHECK_EQ(ncpu.r[1], want);
+    CHECK_EQ(memlog_n, 1);
+    CHECK_EQ(memlog[0].pc, 0x104);
+    CHECK_EQ(tcg_code_info_find_insn(&ia, where_pc - 1 - (uintptr_t)rx), 2);
+    tcg_x86_64_backend.patch_goto_tb(rw, (uintptr_t)rx, &ia.jump[0], (uintptr_t)rx + 65536);
+    CHECK_EQ(tcg_x86_64_backend.enter(&ncpu, rx), (uintptr_t)tb_b | 1);
+    CHECK_EQ(ncpu.r[0], 21);
+    tcg_x86_64_backend.patch_goto_tb(rw, (uintptr_t)rx, &ia.jump[0], 0);
+    CHECK_EQ(tcg_x86_64_backend.enter(&ncpu, rx), (uintptr_t)tb_a | 0);
+    CHECK_EQ(ncpu.r[0], 22);
+    cur_info = NULL;
+    munmap(rw, 1 << 20);
+    munmap(rx, 1 << 20);
+}
+
 TEST_CASE(translation_limits)
 {
     /* More simultaneously live values than frame slots. */
@@ -843,7 +905,18 @@ int main(void)
     RUN(goto_tb_patched_while_looping);
     RUN(goto_ptr_to_a_block_or_back_to_the_loop);
     RUN(loop_inside_a_block);
+    RUN(w_x_double_mapping);
     RUN(translation_limits);
     RUN(native_vs_interp_speed);
     TEST_EXIT();
 }
+
+#else   /* the native backend exists only on x86-64 hosts */
+#include <stdio.h>
+
+int main(void)
+{
+    printf("SKIP x86_64_backend_test: not an x86-64 host\n");
+    return 0;
+}
+#endif
