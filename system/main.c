@@ -89,12 +89,8 @@ int main(int argc, char **argv)
         fatal("-M %s: unknown machine type (try -M help)", opts.machine);
     const char *accel_name = opts.accel ? opts.accel : "tcg";
     const AccelOps *accel = accel_find(accel_name);
-    if (!accel) {
-        if (!strcmp(accel_name, "tcg"))
-            fatal("-accel tcg: the translator is not built yet (it arrives with the TCG "
-                  "issue); use -accel kvm");
+    if (!accel)
         fatal("-accel %s: unknown accelerator (kvm or tcg)", accel_name);
-    }
 
     clock_virtual_ns();   /* start the virtual clock */
     mainloop_init();
