@@ -2,7 +2,10 @@
  * The tcg accelerator: -accel tcg[,backend=native|interp][,thread=single]
  * [,tb-size=MiB]. One vCPU thread runs every vCPU round-robin (a 10 ms
  * slice when there are several), never holding the machine lock while in
- * generated code; all vCPUs halted -> it sleeps until a kick. Design:
+ * generated code; all vCPUs halted -> it sleeps until a kick. Without a
+ * kernel irqchip the machine's LAPICs drive each vCPU's INTR/NMI/INIT/SIPI
+ * through AccelOps and get its acknowledge cycles and APIC MSR/CR8 accesses
+ * (the x86 frontend's hooks). Design:
  * shared/DESIGN.md "Main loop and time", shared/TCG.md "The exec loop".
  * Left out: thread=multi (one thread per vCPU), icount, gdbstub stepping.
  */
@@ -18,8 +21,17 @@
 #include "mimic/machine.h"
 #include "mimic/mainloop.h"
 #include "mimic/timer.h"
+#include "cpu/x86/frontend.h"
 #include "tcg/exec.h"
 #include "tcg/softmmu.h"
+
+/* The x86 frontend's LAPIC glue, referenced weakly: accel/tcg also links
+ * without the x86 frontend (its unit test runs a toy guest), and then has
+ * no LAPIC support. */
+extern const TCGFrontend x86_tcg_frontend __attribute__((weak));
+void x86_tcg_set_irqchip(Machine *m, const AccelIrqChip *chip) __attribute__((weak));
+void x86_tcg_sipi(CPUState *cpu, uint8_t vector) __attribute__((weak));
+void x86_tcg_tsc_deadline_cleared(CPUState *cpu) __attribute__((weak));
 
 #define TCG_RR_SLICE_NS (10 * 1000 * 1000)
 /* The frontend the machine types ask for until MachineType names one. */
@@ -39,7 +51,9 @@ typedef struct TcgAccel {
     size_t code_size;
     CPUState **cpus;
     int ncpus;
-    bool intr_level;          /* PIC INTR before the vCPUs exist */
+    /* Each vCPU's INTR level as the interrupt controller drives it: it
+     * holds across reset_vcpus and before the vCPUs exist. */
+    bool intr_level[MACHINE_MAX_CPUS];
     /* Guarded by the machine lock (waits: machine_cond_wait on cond). */
     pthread_cond_t cond;
     pthread_t thread;
@@ -133,16 +147,83 @@ static void tcg_set_irq(Machine *m, int gsi, int level)
     warn("tcg: interrupt line %d raised with no in-kernel irqchip (machine wiring bug)", gsi);
 }
 
-static void tcg_set_cpu_intr(Machine *m, int level)
+/* The vCPU `i` if it exists yet (signals before vcpus_create are dropped,
+ * except the INTR level, which is remembered). */
+static CPUState *signal_target(TcgAccel *ta, int i, const char *what)
+{
+    if (i < 0 || i >= MACHINE_MAX_CPUS) {
+        warn("tcg: %s for vCPU %d, out of range (machine wiring bug)", what, i);
+        return NULL;
+    }
+    return i < ta->ncpus ? ta->cpus[i] : NULL;
+}
+
+static void tcg_cpu_set_intr(Machine *m, int i, int level)
 {
     TcgAccel *ta = tcg_accel(m);
-    ta->intr_level = level != 0;
-    if (!ta->cpus)
+    CPUState *cpu = signal_target(ta, i, "INTR");
+    if (i >= 0 && i < MACHINE_MAX_CPUS)
+        ta->intr_level[i] = level != 0;
+    if (!cpu)
         return;
     if (level)
-        cpu_interrupt(ta->cpus[0], CPU_INTERRUPT_HARD);
+        cpu_interrupt(cpu, CPU_INTERRUPT_HARD);
     else
-        cpu_reset_interrupt(ta->cpus[0], CPU_INTERRUPT_HARD);
+        cpu_reset_interrupt(cpu, CPU_INTERRUPT_HARD);
+}
+
+static void tcg_set_cpu_intr(Machine *m, int level)
+{
+    tcg_cpu_set_intr(m, 0, level);
+}
+
+static void tcg_cpu_nmi(Machine *m, int i)
+{
+    CPUState *cpu = signal_target(tcg_accel(m), i, "NMI");
+    if (cpu)
+        cpu_interrupt(cpu, CPU_INTERRUPT_NMI);
+}
+
+static void tcg_cpu_init_signal(Machine *m, int i)
+{
+    CPUState *cpu = signal_target(tcg_accel(m), i, "INIT");
+    if (cpu)
+        cpu_interrupt(cpu, CPU_INTERRUPT_INIT);
+}
+
+static void tcg_cpu_sipi(Machine *m, int i, uint8_t vector)
+{
+    CPUState *cpu = signal_target(tcg_accel(m), i, "SIPI");
+    if (cpu)
+        x86_tcg_sipi(cpu, vector);
+}
+
+static void tcg_cpu_tsc_deadline_cleared(Machine *m, int i)
+{
+    CPUState *cpu = signal_target(tcg_accel(m), i, "TSC deadline");
+    if (cpu)
+        x86_tcg_tsc_deadline_cleared(cpu);
+}
+
+static int tcg_current_cpu_index(Machine *m)
+{
+    CPUState *cpu = tcg_current_cpu();
+    return cpu && cpu->machine == m ? cpu->cpu_index : -1;
+}
+
+static void tcg_irqchip_connect(Machine *m, const AccelIrqChip *chip)
+{
+    if (!&x86_tcg_frontend || tcg_accel(m)->frontend != &x86_tcg_frontend)
+        fatal("tcg: the machine's LAPICs need the x86 frontend");
+    x86_tcg_set_irqchip(m, chip);
+}
+
+/* Put the remembered INTR levels back on the vCPUs. */
+static void restore_intr_levels(TcgAccel *ta)
+{
+    for (int i = 0; i < ta->ncpus; i++)
+        if (ta->intr_level[i])
+            cpu_interrupt(ta->cpus[i], CPU_INTERRUPT_HARD);
 }
 
 static void map_listener(void *opaque, AddressSpace *as)
@@ -194,8 +275,7 @@ static void tcg_vcpus_create(Machine *m)
     tcg_memory_map_changed(m);    /* first snapshot of the map */
     if (n > 1)
         ta->slice_timer = timer_new(slice_expired, ta);
-    if (ta->intr_level)
-        cpu_interrupt(ta->cpus[0], CPU_INTERRUPT_HARD);
+    restore_intr_levels(ta);
 }
 
 static void tcg_reset_vcpus(Machine *m)
@@ -217,8 +297,7 @@ static void tcg_reset_vcpus(Machine *m)
         }
         tlb_flush_all(cpu);
     }
-    if (ta->intr_level && ta->ncpus)
-        cpu_interrupt(ta->cpus[0], CPU_INTERRUPT_HARD);
+    restore_intr_levels(ta);
 }
 
 static bool any_runnable(TcgAccel *ta)
@@ -381,6 +460,13 @@ static const AccelOps tcg_accel_ops = {
     .kernel_irqchip = tcg_kernel_irqchip,
     .set_irq = tcg_set_irq,
     .set_cpu_intr = tcg_set_cpu_intr,
+    .irqchip_connect = tcg_irqchip_connect,
+    .cpu_set_intr = tcg_cpu_set_intr,
+    .cpu_nmi = tcg_cpu_nmi,
+    .cpu_init = tcg_cpu_init_signal,
+    .cpu_sipi = tcg_cpu_sipi,
+    .cpu_tsc_deadline_cleared = tcg_cpu_tsc_deadline_cleared,
+    .current_cpu = tcg_current_cpu_index,
     .vcpus_create = tcg_vcpus_create,
     .start = tcg_start,
     .pause_all = tcg_pause_all,

@@ -6,7 +6,8 @@
  * TLB fill, reset and register exchange.
  * Reference: Intel SDM vol. 3 6.7 (NMI), 6.8.1 (IF), 6.8.3 (shadow), 6.9
  * (priority among events), 9.1 (reset); tcg/frontend.h for the contract.
- * Leaves out: SMI, startup IPIs (no LAPIC model yet to hold the vector).
+ * With the machine's LAPICs connected (x86_tcg_set_irqchip), INTR is each
+ * CPU's LAPIC and INIT/SIPI arrive as interrupt_request bits. Leaves out: SMI.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "mimic/log.h"
 #include "mimic/machine.h"
 #include "mimic/mainloop.h"
+#include "tcg/exec.h"
 #include "tcg/softmmu.h"
 
 /* ---- interrupt acknowledge ------------------------------------------------- */
@@ -25,35 +27,105 @@
 
 typedef struct IntrAck {
     Machine *m;
-    X86InterruptAck ack;
+    X86InterruptAck ack;          /* the boot CPU's INTR (a bare PIC) */
     void *opaque;
+    const AccelIrqChip *chip;     /* or every CPU's LAPIC */
+    uint8_t sipi_vector[MACHINE_MAX_CPUS];   /* with CPU_INTERRUPT_SIPI */
 } IntrAck;
 
 /* Set while the machine is built, read by its vCPU thread afterwards. */
 static IntrAck intr_acks[MAX_INTR_ACKS];
 
-void x86_set_interrupt_ack(Machine *m, X86InterruptAck ack, void *opaque)
+static IntrAck *intr_ack_slot(Machine *m)
 {
     for (int i = 0; i < MAX_INTR_ACKS; i++) {
         if (intr_acks[i].m == m || intr_acks[i].m == NULL) {
-            intr_acks[i] = (IntrAck){ m, ack, opaque };
-            return;
+            intr_acks[i].m = m;
+            return &intr_acks[i];
         }
     }
     fatal("x86: more than %d machines wire an interrupt controller", MAX_INTR_ACKS);
 }
 
-static int acknowledge(CPUState *cpu)
+static IntrAck *intr_ack_find(Machine *m)
 {
-    for (int i = 0; i < MAX_INTR_ACKS; i++) {
-        if (intr_acks[i].m && intr_acks[i].m == cpu->machine && intr_acks[i].ack) {
-            machine_lock();
-            int v = intr_acks[i].ack(intr_acks[i].opaque);
-            machine_unlock();
-            return v;
+    for (int i = 0; m && i < MAX_INTR_ACKS; i++) {
+        if (intr_acks[i].m == m) {
+            return &intr_acks[i];
         }
     }
-    return -1;
+    return NULL;
+}
+
+void x86_set_interrupt_ack(Machine *m, X86InterruptAck ack, void *opaque)
+{
+    IntrAck *a = intr_ack_slot(m);
+    a->ack = ack;
+    a->opaque = opaque;
+    a->chip = NULL;
+}
+
+void x86_tcg_set_irqchip(Machine *m, const AccelIrqChip *chip)
+{
+    IntrAck *a = intr_ack_slot(m);
+    a->ack = NULL;
+    a->chip = chip;
+}
+
+static const AccelIrqChip *irqchip_of(X86CPU *x)
+{
+    IntrAck *a = intr_ack_find(x->common.machine);
+    return a ? a->chip : NULL;
+}
+
+/* Devices need the machine lock. A vCPU thread runs tcg_cpu_exec without
+ * it; other callers of the CPU hooks (reset, set_regs) already hold it. */
+static bool chip_lock(void)
+{
+    if (!tcg_current_cpu()) {
+        return false;
+    }
+    machine_lock();
+    return true;
+}
+
+static void chip_unlock(bool locked)
+{
+    if (locked) {
+        machine_unlock();
+    }
+}
+
+static int acknowledge(CPUState *cpu)
+{
+    IntrAck *a = intr_ack_find(cpu->machine);
+    if (!a || (!a->ack && !a->chip)) {
+        return -1;
+    }
+    machine_lock();
+    int v = a->chip ? a->chip->acknowledge(a->chip->opaque, cpu->cpu_index) : a->ack(a->opaque);
+    machine_unlock();
+    return v;
+}
+
+void x86_tcg_sipi(CPUState *cpu, uint8_t vector)
+{
+    X86CPU *x = (X86CPU *)cpu;
+    IntrAck *a = intr_ack_find(cpu->machine);
+    if (!a || cpu->cpu_index < 0 || cpu->cpu_index >= MACHINE_MAX_CPUS) {
+        return;
+    }
+    /* Only a CPU in wait-for-SIPI (or about to enter it) takes one. */
+    if (!x->wait_for_sipi && !(cpu->interrupt_request & CPU_INTERRUPT_INIT)) {
+        return;
+    }
+    a->sipi_vector[cpu->cpu_index] = vector;
+    cpu_interrupt(cpu, CPU_INTERRUPT_SIPI);
+}
+
+void x86_tcg_tsc_deadline_cleared(CPUState *cpu)
+{
+    ((X86CPU *)cpu)->msr.tsc_deadline = 0;
 }
 
 /* ---- TLB flush hooks ----------------------------------------------------------- */
@@ -72,9 +144,58 @@ static void hook_tlb_flush_page(X86CPU *cpu, uint64_t linear)
     tlb_flush_page(&cpu->common, linear);
 }
 
+/* ---- LAPIC hooks (no-ops, CR8 plain storage, without a connected irqchip) ---- */
+
+static void hook_apic_base_changed(X86CPU *cpu, uint64_t value)
+{
+    const AccelIrqChip *chip = irqchip_of(cpu);
+    if (chip && chip->apic_base_changed) {
+        bool locked = chip_lock();
+        chip->apic_base_changed(chip->opaque, cpu->common.cpu_index, value);
+        chip_unlock(locked);
+    }
+}
+
+static void hook_tsc_deadline_changed(X86CPU *cpu, uint64_t value)
+{
+    const AccelIrqChip *chip = irqchip_of(cpu);
+    if (chip && chip->tsc_deadline_changed) {
+        bool locked = chip_lock();
+        chip->tsc_deadline_changed(chip->opaque, cpu->common.cpu_index, value,
+                                   cpu->msr.tsc_offset);
+        chip_unlock(locked);
+    }
+}
+
+static uint64_t hook_tpr_read(X86CPU *cpu)
+{
+    const AccelIrqChip *chip = irqchip_of(cpu);
+    if (!chip || !chip->tpr_read) {
+        return cpu->cr[8];
+    }
+    bool locked = chip_lock();
+    uint8_t tpr = chip->tpr_read(chip->opaque, cpu->common.cpu_index);
+    chip_unlock(locked);
+    return tpr >> 4;
+}
+
+static void hook_tpr_write(X86CPU *cpu, uint64_t cr8)
+{
+    const AccelIrqChip *chip = irqchip_of(cpu);
+    if (chip && chip->tpr_write) {
+        bool locked = chip_lock();
+        chip->tpr_write(chip->opaque, cpu->common.cpu_index, (uint8_t)((cr8 & 0xf) << 4));
+        chip_unlock(locked);
+    }
+}
+
 const X86CPUHooks x86_tcg_hooks = {
     .tlb_flush = hook_tlb_flush,
     .tlb_flush_page = hook_tlb_flush_page,
+    .apic_base_changed = hook_apic_base_changed,
+    .tsc_deadline_changed = hook_tsc_deadline_changed,
+    .tpr_read = hook_tpr_read,
+    .tpr_write = hook_tpr_write,
 };
 
 /* ---- the frontend ------------------------------------------------------------------- */
@@ -131,6 +252,15 @@ static bool fe_exec_interrupt(CPUState *cpu)
         cpu->halted = x->wait_for_sipi;
         return true;
     }
+    if (req & CPU_INTERRUPT_SIPI) {
+        cpu_reset_interrupt(cpu, CPU_INTERRUPT_SIPI);
+        IntrAck *a = intr_ack_find(cpu->machine);
+        if (a && x->wait_for_sipi && cpu->cpu_index >= 0 && cpu->cpu_index < MACHINE_MAX_CPUS) {
+            x86_cpu_sipi(x, a->sipi_vector[cpu->cpu_index]);
+            cpu->halted = false;
+            return true;
+        }
+    }
     if (x->wait_for_sipi) {
         return false;
     }
@@ -161,7 +291,7 @@ static bool fe_has_work(CPUState *cpu)
         return true;
     }
     if (x->wait_for_sipi) {
-        return false;
+        return (req & CPU_INTERRUPT_SIPI) != 0;
     }
     return ((req & CPU_INTERRUPT_HARD) && (x->eflags & X86_EFLAGS_IF)) ||
            ((req & CPU_INTERRUPT_NMI) && !x->nmi_blocked);

@@ -12,14 +12,13 @@
 #include "hw/acpi/pm.h"
 #include "hw/char/serial.h"
 #include "hw/input/i8042.h"
-#include "hw/intc/i8259.h"
 #include "hw/misc/ioport80.h"
 #include "hw/pc/bzimage.h"
 #include "hw/pc/e820.h"
 #include "hw/pc/linux_boot.h"
 #include "hw/pc/multiboot.h"
+#include "hw/pc/pc_irq.h"
 #include "hw/pci/i440fx.h"
-#include "hw/timer/i8254.h"
 #include "hw/timer/mc146818rtc.h"
 #include "mimic/accel.h"
 #include "mimic/device.h"
@@ -36,7 +35,7 @@ static const uint16_t serial_ports[MACHINE_MAX_SERIAL] = { 0x3F8, 0x2F8, 0x3E8, 
 static const int serial_irqs[MACHINE_MAX_SERIAL] = { 4, 3, 4, 3 };
 
 typedef struct PcBoard {
-    PicState *pic;
+    PcIrq *irq;
     Rtc *rtc;
     AcpiPm *pm;
     uint8_t *kernel;        /* -kernel image, read once */
@@ -46,27 +45,6 @@ typedef struct PcBoard {
     Vmlinux vmlinux;        /* the bzImage's payload, unpacked once */
     bool unpacked;
 } PcBoard;
-
-static void pc_gsi_to_accel(void *opaque, int gsi, int level)
-{
-    Machine *m = opaque;
-    m->accel->set_irq(m, gsi, level);
-}
-
-static void pc_gsi_to_pic(void *opaque, int gsi, int level)
-{
-    PcBoard *b = ((Machine *)opaque)->board;
-    if (gsi < I8259_NUM_IRQS)
-        irq_set(i8259_input(b->pic, gsi), level);
-}
-
-static void pc_cpu_intr(void *opaque, int n, int level)
-{
-    Machine *m = opaque;
-    (void)n;
-    if (m->accel->set_cpu_intr)
-        m->accel->set_cpu_intr(m, level);
-}
 
 static void pc_poweroff(void *opaque)
 {
@@ -97,19 +75,11 @@ static void pc_init(Machine *m)
         fatal("-m: the pc machine needs at least 2 MiB of RAM");
     pc_map_ram(m);
 
-    if (m->accel->kernel_irqchip(m)) {
-        for (int i = 0; i < MACHINE_MAX_GSI; i++)
-            m->gsi[i] = irq_line_new(pc_gsi_to_accel, m, i);
-    } else {
-        b->pic = i8259_create(m, irq_line_new(pc_cpu_intr, m, 0));
-        for (int i = 0; i < MACHINE_MAX_GSI; i++)
-            m->gsi[i] = irq_line_new(pc_gsi_to_pic, m, i);
-        i8254_create(m, m->gsi[0]);
-    }
+    b->irq = pc_irq_create(m);    /* fills m->gsi[] */
 
     i440fx_create(m);
     port80_create(m);
-    b->rtc = rtc_create(m, m->gsi[8]);
+    b->rtc = rtc_create(m, pc_irq_rtc_line(b->irq));
     rtc_set_memory_size(b->rtc, pc_lowmem_size(m->opts->ram_size),
                         pc_highmem_size(m->opts->ram_size), m->ncpus);
     i8042_create(m, m->gsi[1], m->gsi[12]);
@@ -188,6 +158,7 @@ static void pc_load(Machine *m)
         .reset_port = PC_RESET_PORT,
         .reset_value = 0x06,
         .rtc_century = 0x32,
+        .hpet = pc_irq_has_hpet(b->irq),
     };
     uint64_t rsdp = 0;
     if (!acpi_build(m->ram + PC_ACPI_BASE, ACPI_TABLES_MAX_SIZE, PC_ACPI_BASE, &acpi, &rsdp))

@@ -975,6 +975,7 @@ TEST_CASE(mandatory_prefix_selection)
     CHECK_EQ(in.op[0].reg, R_R8);
     CHECK_EQ(decode_hex(M64, "f3 0f1efa", &in), X86_DECODE_OK);
     CHECK_EQ(in.id, X86_INSN_ENDBR64);
+    CHECK_EQ(in.feature, X86_FEAT_BASE);      /* a NOP without CET: never #UD */
     CHECK_EQ(decode_hex(M64, "0f1efa", &in), X86_DECODE_OK);
     CHECK_EQ(in.id, X86_INSN_NOP_Ev_0F1E);
     /* CRC32 (F2) vs MOVBE (no prefix, memory only); 66 sizes CRC32's source. */
