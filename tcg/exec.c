@@ -200,6 +200,18 @@ static bool tb_key_matches(const TranslationBlock *tb, uint64_t pc, uint64_t cs_
            tb->cflags == cflags && !tb_is_invalid(tb);
 }
 
+/* Generated code trusts the jump cache to hold valid blocks only: a block
+ * invalidated by another thread between our lookup and this store is taken
+ * out again (invalidation marks, fences, then clears every cache). */
+static void jc_store(CPUState *cpu, unsigned h, TranslationBlock *tb)
+{
+    TranslationBlock **slot = &cpu->jmp_cache->tb[h];
+    __atomic_store_n(slot, tb, __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (tb_is_invalid(tb))
+        __atomic_compare_exchange_n(slot, &tb, NULL, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
 /* The block for the current state; translates on a miss (may longjmp on an
  * instruction fetch fault). */
 static TranslationBlock *tb_find(CPUState *cpu)
@@ -221,7 +233,7 @@ static TranslationBlock *tb_find(CPUState *cpu)
         TCG_STAT_INC(hash_hits);
     else
         tb = tb_gen_code(cpu, pc, cs_base, flags, cflags, phys_pc);
-    __atomic_store_n(&cpu->jmp_cache->tb[h], tb, __ATOMIC_RELEASE);
+    jc_store(cpu, h, tb);
     return tb;
 }
 
@@ -244,10 +256,61 @@ void *helper_lookup_tb_ptr(void *env)
             TCG_STAT_INC(lookup_ptr_misses);
             return NULL;
         }
-        __atomic_store_n(&cpu->jmp_cache->tb[h], tb, __ATOMIC_RELEASE);
+        jc_store(cpu, h, tb);
     }
     TCG_STAT_INC(lookup_ptr_hits);
     return (void *)tb->code;
+}
+
+void tcg_gen_lookup_and_goto_ptr_key(TCGv_i64 pc, uint64_t cs_base, TCGv_i32 flags)
+{
+    if (tcg_ctx->backend == &tcg_interp_backend) {
+        /* Some thirty ops cost the interpreter more than one call. */
+        tcg_gen_lookup_and_goto_ptr();
+        return;
+    }
+    TCGLabel *slow = gen_new_label();
+    TCGv_i64 h = tcg_temp_new_i64(), t = tcg_temp_new_i64(), tb = tcg_temp_new_i64();
+    TCGv_i32 c = tcg_temp_new_i32();
+    /* h = tb_jc_hash(pc) * 8 */
+    tcg_gen_shri_i64(h, pc, TCG_PAGE_BITS);
+    tcg_gen_shri_i64(t, pc, TCG_PAGE_BITS + 6);
+    tcg_gen_xor_i64(h, h, t);
+    tcg_gen_shri_i64(t, pc, TCG_PAGE_BITS + 12);
+    tcg_gen_xor_i64(h, h, t);
+    tcg_gen_andi_i64(h, h, (1u << (TB_JC_BITS - TB_JC_GROUP_BITS)) - 1);
+    tcg_gen_shli_i64(h, h, TB_JC_GROUP_BITS + 3);
+    tcg_gen_shri_i64(t, pc, 6);
+    tcg_gen_xor_i64(t, t, pc);
+    tcg_gen_andi_i64(t, t, TB_JC_GROUP - 1);
+    tcg_gen_shli_i64(t, t, 3);
+    tcg_gen_or_i64(h, h, t);
+    tcg_gen_ld_i64(t, tcg_env, offsetof(CPUState, jmp_cache));
+    tcg_gen_add_i64(t, t, h);
+    tcg_gen_ld_i64(tb, t, 0);
+    tcg_gen_brcondi_i64(TCG_COND_EQ, tb, 0, slow);
+    tcg_gen_ld_i64(t, tb, offsetof(TranslationBlock, pc));
+    tcg_gen_brcond_i64(TCG_COND_NE, t, pc, slow);
+    /* flags and cflags (which must be 0) in one compare */
+    _Static_assert(offsetof(TranslationBlock, cflags) == offsetof(TranslationBlock, flags) + 4 &&
+                   offsetof(TranslationBlock, flags) % 8 == 0, "flags, cflags adjacent");
+    tcg_gen_ld_i64(t, tb, offsetof(TranslationBlock, flags));
+    tcg_gen_extu_i32_i64(h, flags);
+    tcg_gen_brcond_i64(TCG_COND_NE, t, h, slow);
+    tcg_gen_ld_i64(t, tb, offsetof(TranslationBlock, cs_base));
+    tcg_gen_brcondi_i64(TCG_COND_NE, t, (int64_t)cs_base, slow);
+    tcg_gen_ld_i32(c, tcg_env, offsetof(CPUState, cflags_next_tb));
+    tcg_gen_brcondi_i32(TCG_COND_NE, c, 0, slow);
+    /* No validity check: invalidation clears the block from every jump
+     * cache, and a store into one re-checks validity (tb_find). */
+    tcg_gen_ld_i64(t, tb, offsetof(TranslationBlock, code));
+    tcg_gen_goto_ptr(t);
+    gen_set_label(slow);
+    tcg_temp_free_i64(h);
+    tcg_temp_free_i64(t);
+    tcg_temp_free_i64(tb);
+    tcg_temp_free_i32(c);
+    tcg_gen_lookup_and_goto_ptr();
 }
 
 const TCGHelperInfo helper_info_lookup_tb_ptr = {

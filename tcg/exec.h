@@ -70,6 +70,15 @@ static inline void tcg_gen_lookup_and_goto_ptr(void)
     tcg_gen_goto_ptr(t);
 }
 
+/*
+ * The same with the jump-cache probe inlined ahead of the helper (native
+ * backends; the interpreter just calls the helper): pc and flags are the
+ * block key the frontend's get_tb_key would give now, cs_base the current
+ * block's (valid only if the instruction cannot have changed it). A hit
+ * jumps straight to the block; anything else takes the helper.
+ */
+void tcg_gen_lookup_and_goto_ptr_key(TCGv_i64 pc, uint64_t cs_base, TCGv_i32 flags);
+
 /* Drop every translated block (code buffer reset). No vCPU may be inside
  * generated code: call from the exec loop's thread or with vCPUs paused. */
 void tcg_tb_flush(void);
@@ -90,7 +99,12 @@ typedef struct TCGExecStats {
 } TCGExecStats;
 
 extern TCGExecStats tcg_exec_stats;
-#define TCG_STAT_INC(field) __atomic_fetch_add(&tcg_exec_stats.field, 1, __ATOMIC_RELAXED)
+/* A plain load and store, not a locked add: counters sit on hot paths (the
+ * indirect-branch lookup, TLB fills) where a locked RMW costs more than the
+ * lookup itself. Two threads counting at once may lose an increment. */
+#define TCG_STAT_INC(field) \
+    __atomic_store_n(&tcg_exec_stats.field, \
+                     __atomic_load_n(&tcg_exec_stats.field, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED)
 void tcg_exec_stats_reset(void);
 void tcg_exec_stats_dump(FILE *out);
 

@@ -2,8 +2,11 @@
  * IR optimizer, one forward pass per block: copy and constant propagation
  * (rings of temps known to hold the same value, forgotten at labels),
  * constant folding, algebraic identities, branch folding; then removal of
- * unreachable code and unused labels. Dead results are removed later by the
- * backward liveness pass. Leaves out: known-bits tracking, flag analysis.
+ * unreachable code and unused labels; known-zero bits per temp (which bits
+ * may be set), so zero-extensions and masks of values already narrow become
+ * copies; common subexpressions among the last few pure ops. Dead results
+ * are removed later by the backward liveness pass.
+ * Leaves out: known-one bits, flag analysis.
  */
 #include <string.h>
 
@@ -15,12 +18,16 @@
 
 /* ---- copy rings ---- */
 
+static uint64_t type_mask(uint8_t type) { return type == I32 ? UINT32_MAX : UINT64_MAX; }
+
 static TCGTemp *ring_init(TCGContext *s, int t)
 {
     TCGTemp *ts = &s->temps[t];
     if (ts->opt_epoch != s->opt_epoch) {
         ts->opt_epoch = s->opt_epoch;
         ts->opt_prev = ts->opt_next = t;
+        ts->opt_zmask = ts->kind == TCG_TEMP_CONST ? ts->val & type_mask(ts->type)
+                                                    : type_mask(ts->type);
     }
     return ts;
 }
@@ -28,11 +35,21 @@ static TCGTemp *ring_init(TCGContext *s, int t)
 static void temp_reset(TCGContext *s, int t)
 {
     TCGTemp *ts = ring_init(s, t);
+    ts->opt_gen++;
     if (ts->opt_next != t) {
         s->temps[ts->opt_prev].opt_next = ts->opt_next;
         s->temps[ts->opt_next].opt_prev = ts->opt_prev;
         ts->opt_prev = ts->opt_next = t;
     }
+    if (ts->kind != TCG_TEMP_CONST) {
+        ts->opt_zmask = type_mask(ts->type);
+    }
+}
+
+/* Bits of t's value that may be set (the others are known zero). */
+static uint64_t zmask(TCGContext *s, TCGArg t)
+{
+    return ring_init(s, (int)t)->opt_zmask;
 }
 
 /* dst (just reset) now holds the same value as src. */
@@ -46,6 +63,7 @@ static void ring_join(TCGContext *s, int dst, int src)
     d->opt_prev = src;
     s->temps[r->opt_next].opt_prev = dst;
     r->opt_next = dst;
+    d->opt_zmask = r->opt_zmask;
 }
 
 /* Longest-lived representative: constants, then env/globals, then TB, then EBB temps. */
@@ -516,6 +534,194 @@ static bool fold_op(TCGContext *s, TCGOp *op)
     return op->nb_iargs == 2 && fold_identity(s, op);
 }
 
+/* ---- known-zero bits ---- */
+
+static uint64_t len_mask(unsigned len) { return len >= 64 ? UINT64_MAX : (1ull << len) - 1; }
+
+/* Zero- or sign-extensions (and masks) of a value that is already that
+ * narrow are copies. */
+static bool fold_narrow(TCGContext *s, TCGOp *op)
+{
+    uint64_t keep;
+    switch (op->opc) {
+    case INDEX_op_ext8u: keep = 0xff; break;
+    case INDEX_op_ext16u: keep = 0xffff; break;
+    case INDEX_op_ext32u: keep = UINT32_MAX; break;
+    case INDEX_op_ext8s: keep = 0x7f; break;
+    case INDEX_op_ext16s: keep = 0x7fff; break;
+    case INDEX_op_ext32s: keep = INT32_MAX; break;
+    case INDEX_op_extract:
+        if (op->args[2] != 0) {
+            return false;
+        }
+        keep = len_mask((unsigned)op->args[3]);
+        break;
+    case INDEX_op_sextract:
+        if (op->args[2] != 0) {
+            return false;
+        }
+        keep = len_mask((unsigned)op->args[3] - 1);
+        break;
+    case INDEX_op_and:
+        if (!is_const(s, op->args[2])) {
+            return false;
+        }
+        keep = const_val(s, op->args[2]);
+        break;
+    default:
+        return false;
+    }
+    if (zmask(s, op->args[1]) & ~keep) {
+        return false;
+    }
+    fold_to_copy(s, op, op->args[0], op->args[1]);
+    return true;
+}
+
+/* Which bits of op's (single) result may be set, from its inputs'. */
+static uint64_t op_zmask(TCGContext *s, const TCGOp *op)
+{
+    const TCGArg *a = op->args;
+    uint64_t tm = type_mask(s->temps[a[0]].type);
+    unsigned width = s->temps[a[0]].type == I32 ? 32 : 64;
+    uint64_t r;
+    switch (op->opc) {
+    case INDEX_op_ext8u: case INDEX_op_ld8u: r = 0xff; break;
+    case INDEX_op_ext16u: case INDEX_op_ld16u: case INDEX_op_bswap16: r = 0xffff; break;
+    case INDEX_op_ext32u: case INDEX_op_ld32u: case INDEX_op_bswap32: r = UINT32_MAX; break;
+    case INDEX_op_extu_i32_i64: case INDEX_op_extrl_i64_i32: r = zmask(s, a[1]) & UINT32_MAX; break;
+    case INDEX_op_extrh_i64_i32: r = zmask(s, a[1]) >> 32; break;
+    case INDEX_op_concat_i32_i64: r = (zmask(s, a[1]) & UINT32_MAX) | zmask(s, a[2]) << 32; break;
+    case INDEX_op_and: r = zmask(s, a[1]) & zmask(s, a[2]); break;
+    case INDEX_op_or: case INDEX_op_xor: r = zmask(s, a[1]) | zmask(s, a[2]); break;
+    case INDEX_op_andc: r = zmask(s, a[1]); break;
+    case INDEX_op_add: {
+        uint64_t m = zmask(s, a[1]) | zmask(s, a[2]);
+        int hi = m ? 63 - __builtin_clzll(m) : -1;   /* the sum stays below 2^(hi+2) */
+        r = hi < 0 ? 0 : hi >= 62 ? UINT64_MAX : len_mask((unsigned)hi + 2);
+        break;
+    }
+    case INDEX_op_shl: case INDEX_op_shr: case INDEX_op_sar: {
+        if (!is_const(s, a[2])) {
+            r = tm;
+            break;
+        }
+        unsigned sh = (unsigned)(const_val(s, a[2]) & (width - 1));
+        uint64_t z = zmask(s, a[1]) & tm;
+        if (op->opc == INDEX_op_shl) {
+            r = z << sh;
+        } else if (op->opc == INDEX_op_shr || !(z >> (width - 1))) {
+            r = z >> sh;   /* sar of a value whose sign bit is known clear: shr */
+        } else {
+            r = tm;
+        }
+        break;
+    }
+    case INDEX_op_setcond: r = 1; break;
+    case INDEX_op_movcond: r = zmask(s, a[3]) | zmask(s, a[4]); break;
+    case INDEX_op_extract: r = (zmask(s, a[1]) >> a[2]) & len_mask((unsigned)a[3]); break;
+    case INDEX_op_deposit: {
+        uint64_t m = len_mask((unsigned)a[4]) << a[3];
+        r = (zmask(s, a[1]) & ~m) | ((zmask(s, a[2]) << a[3]) & m);
+        break;
+    }
+    case INDEX_op_ctpop: r = 127; break;
+    case INDEX_op_clz: case INDEX_op_ctz: r = 127 | zmask(s, a[2]); break;
+    case INDEX_op_guest_ld: {
+        TCGMemOp mo = TCG_MEMOP_IDX_MEMOP(a[2]);
+        r = (mo & MO_SIGN) || (mo & MO_SIZE) == MO_64 ? tm : len_mask(8u << (mo & MO_SIZE));
+        break;
+    }
+    default: r = tm; break;
+    }
+    return r & tm;
+}
+
+/* ---- common subexpressions ---- */
+
+/*
+ * The last few pure single-output ops, with the generation of each temp
+ * they involve: a later op with the same inputs (none redefined since) while
+ * the first result still stands is a copy of it. Forgotten at labels.
+ * Frontends often recompute the same extension of a register twice in one
+ * instruction or two neighbouring ones.
+ */
+#define CSE_ENTRIES 16
+#define CSE_ARGS 6
+
+typedef struct CSEEntry {
+    uint32_t epoch;
+    uint16_t opc;
+    uint8_t type, nargs;
+    TCGArg args[CSE_ARGS];     /* output, inputs, constant args */
+    uint32_t gens[CSE_ARGS];   /* output and inputs */
+} CSEEntry;
+
+static __thread CSEEntry cse_table[CSE_ENTRIES];
+static __thread unsigned cse_next;
+
+static bool cse_candidate(const TCGOp *op)
+{
+    const TCGOpDef *def = &tcg_op_defs[op->opc];
+    if (op->nb_oargs != 1 || (def->flags & TCG_OPF_SIDE_EFFECTS) ||
+        op->nb_oargs + op->nb_iargs + op->nb_cargs > CSE_ARGS) {
+        return false;
+    }
+    switch (op->opc) {
+    case INDEX_op_mov: case INDEX_op_call: case INDEX_op_discard:
+    case INDEX_op_ld8u: case INDEX_op_ld8s: case INDEX_op_ld16u: case INDEX_op_ld16s:
+    case INDEX_op_ld32u: case INDEX_op_ld32s: case INDEX_op_ld:
+        return false;   /* host loads may see a store in between */
+    default:
+        return true;
+    }
+}
+
+/* Whether an earlier op computed op's value and its result is still there:
+ * then op becomes a copy. Otherwise op is remembered (after its output was reset). */
+static bool cse_lookup(TCGContext *s, TCGOp *op)
+{
+    int n = op->nb_oargs + op->nb_iargs + op->nb_cargs;
+    for (unsigned i = 0; i < CSE_ENTRIES; i++) {
+        CSEEntry *c = &cse_table[i];
+        if (c->epoch != s->opt_epoch || c->opc != op->opc || c->type != op->type ||
+            c->nargs != n) {
+            continue;
+        }
+        bool same = s->temps[c->args[0]].opt_gen == c->gens[0] &&
+                    s->temps[c->args[0]].type == s->temps[op->args[0]].type;
+        for (int k = 1; k < n && same; k++) {
+            same = c->args[k] == op->args[k] &&
+                   (k > op->nb_iargs || s->temps[op->args[k]].opt_gen == c->gens[k]);
+        }
+        if (same) {
+            /* Into the same temp, unchanged since: the op goes. */
+            fold_to_copy(s, op, op->args[0], c->args[0]);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void cse_record(TCGContext *s, const TCGOp *op)
+{
+    int n = op->nb_oargs + op->nb_iargs + op->nb_cargs;
+    for (int k = 1; k <= op->nb_iargs; k++) {
+        if (op->args[k] == op->args[0]) {
+            return;   /* in place: the inputs are gone */
+        }
+    }
+    CSEEntry *c = &cse_table[cse_next++ % CSE_ENTRIES];
+    c->epoch = s->opt_epoch;
+    c->opc = op->opc;
+    c->type = op->type;
+    c->nargs = (uint8_t)n;
+    for (int k = 0; k < n; k++) {
+        c->args[k] = op->args[k];
+        c->gens[k] = k <= op->nb_iargs ? s->temps[op->args[k]].opt_gen : 0;
+    }
+}
+
 /* ---- unreachable code ---- */
 
 static void label_unref(TCGOp *op)
@@ -571,6 +777,7 @@ void tcg_optimize(TCGContext *s)
 {
     TCGOp *next;
     s->opt_epoch++;
+    memset(cse_table, 0, sizeof(cse_table));   /* entries of another context or block */
     for (TCGOp *op = s->first_op; op; op = next) {
         next = op->next;
         const TCGOpDef *def = &tcg_op_defs[op->opc];
@@ -630,12 +837,25 @@ void tcg_optimize(TCGContext *s)
             }
             continue;
         }
-        if (!(def->flags & TCG_OPF_SIDE_EFFECTS) && nb_o > 0 && fold_op(s, op)) {
+        if (!(def->flags & TCG_OPF_SIDE_EFFECTS) && nb_o > 0 &&
+            (fold_op(s, op) || fold_narrow(s, op))) {
             s->stats.ops_folded++;
             continue;
         }
+        bool cse = cse_candidate(op);
+        if (cse && cse_lookup(s, op)) {
+            s->stats.ops_folded++;
+            continue;
+        }
+        uint64_t zm = nb_o == 1 ? op_zmask(s, op) : 0;
         for (int i = 0; i < nb_o; i++) {
             temp_reset(s, (int)op->args[i]);
+        }
+        if (nb_o == 1 && s->temps[op->args[0]].kind != TCG_TEMP_CONST) {
+            s->temps[op->args[0]].opt_zmask = zm;
+        }
+        if (cse) {
+            cse_record(s, op);
         }
     }
 }

@@ -1,7 +1,8 @@
 /*
  * The softmmu's C side (shared/TCG.md "Guest memory"): per vCPU and mmu
  * index a direct-mapped TLB (256 entries, doubled up to 4096 at a flush
- * when the last period filled most of it, halved after a long quiet window)
+ * when the last period filled most of it, or at once when it keeps missing
+ * without flushes, halved after a long quiet window)
  * plus an 8-entry victim TLB; fills through frontend->tlb_fill and the
  * machine's flat memory view; the slow path (misses, MMIO under the machine
  * lock, page-crossing splits, misaligned MO_ALIGN, stores to pages holding
@@ -22,6 +23,9 @@
 #define TLB_EMPTY ((uint64_t)-1)
 /* Flushes in a window after which a mostly idle table is halved. */
 #define TLB_SHRINK_WINDOW 64
+/* Fills since the last flush, in table sizes, after which the table grows
+ * without waiting for a flush. */
+#define TLB_GROW_FILLS 2
 
 enum { BACK_NONE = 0, BACK_RAM, BACK_ROM, BACK_MMIO };
 
@@ -301,6 +305,18 @@ static void tlb_install(CPUState *cpu, unsigned mmu, uint64_t vaddr, const TCGPa
     if ((kind == BACK_RAM || kind == BACK_ROM) && avail < TCG_PAGE_SIZE)
         kind = BACK_MMIO;   /* the page is shared with other backing: go byte-exact */
     bool code = kind == BACK_RAM && r->writable && tb_page_has_code(phys);
+    unsigned n = tlb_entries(f);
+    if (d->fills >= TLB_GROW_FILLS * n && n < TCG_TLB_MAX_ENTRIES) {
+        /* Thrashing with no flush in sight (one address space that
+         * touches more pages than the table holds): grow now instead of
+         * waiting for a flush. Dropping entries is always allowed. */
+        tlb_alloc(cpu, mmu, n * 2);
+        for (unsigned v = 0; v < TLB_VICTIM_SIZE; v++)
+            entry_clear(&d->victim[v], &d->victim_full[v]);
+        d->large_addr = TLB_EMPTY;
+        d->fills = 0;
+        TCG_STAT_INC(tlb_resizes);
+    }
     if (r->page_size > TCG_PAGE_SIZE)
         tlb_note_large_page(d, vaddr, r->page_size);
 

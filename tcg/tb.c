@@ -390,6 +390,7 @@ static void tb_invalidate_locked(TranslationBlock *tb)
     if (p->invalid)
         return;
     __atomic_store_n(&p->invalid, 1, __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);   /* pairs with exec.c jc_store */
     htab_remove(tb);
     page_remove_tb(tb, 0);
     if (tb->phys_page2 != (uint64_t)-1)
@@ -646,6 +647,7 @@ static ThreadTranslator *translator_for(const TCGFrontend *fe)
         if (t->backend)
             tcg_context_destroy(&t->ctx);
         tcg_context_init(&t->ctx, st.backend, &tcg_softmmu_ops);
+        t->ctx.mem_inline_tlb = true;
         if (fe->init_globals)
             fe->init_globals();
         t->backend = st.backend;

@@ -142,6 +142,8 @@ typedef struct TCGTemp {
     int32_t next_free;
     uint32_t opt_epoch;   /* optimizer: copy links valid only in its current epoch */
     int32_t opt_prev, opt_next;  /* optimizer: ring of temps holding the same value */
+    uint64_t opt_zmask;   /* optimizer: bits that may be set (same epoch rule) */
+    uint32_t opt_gen;     /* optimizer: bumped at each redefinition (common subexpressions) */
     /* Backend scratch: meaning belongs to the backend running gen_code. */
     int32_t be_slot, be_reg;
     uint32_t be_state, be_aux;
@@ -173,6 +175,9 @@ typedef struct TCGContext {
     uint8_t goto_tb_mask;         /* goto_tb slots used in this block */
     bool overflow;                /* a limit was hit while building: translation fails */
     bool optimize;                /* run tcg_optimize (default true) */
+    bool mem_inline_tlb;          /* env + TCG_ENV_TLB_OFFSET holds the tlb.h TLB that
+                                     mem_ops keep: the interpreter may inline its fast
+                                     path too (native backends always do) */
     uint32_t opt_epoch;
     uint32_t const_gen;
     struct { uint32_t gen; int32_t temp; } const_hash[TCG_CONST_HASH_SIZE];

@@ -34,6 +34,9 @@ static unsigned bc_length(const uint16_t *pc)
     if (op >= BC_LD8U && op <= BC_STA64) {
         return 5;
     }
+    if (op >= BC_GUEST_LD_32 && op <= BC_QST_64) {
+        return 8;
+    }
     if (op >= BC_CALL0 && op <= BC_CALL6) {
         return 7 + (op - BC_CALL0);
     }
@@ -41,13 +44,12 @@ static unsigned bc_length(const uint16_t *pc)
     case BC_NOP: case BC_MB: return 1;
     case BC_MOV: case BC_BR: return 3;
     case BC_MOVI32: case BC_CONCAT: return 4;
-    case BC_MOVI64: case BC_DEPOSIT_32: case BC_DEPOSIT_64: return 6;
+    case BC_MOVI64: case BC_DEPOSIT_32: case BC_DEPOSIT_64: case BC_STI32: case BC_STI64: return 6;
     case BC_MOVCOND_32: case BC_MOVCOND_64: case BC_ADD2_32: case BC_ADD2_64:
     case BC_SUB2_32: case BC_SUB2_64: return 7;
     case BC_MULU2_32: case BC_MULU2_64: case BC_MULS2_32: case BC_MULS2_64:
     case BC_EXTRACT_32: case BC_EXTRACT_64: case BC_SEXTRACT_32: case BC_SEXTRACT_64:
     case BC_EXIT_TB: return 5;
-    case BC_GUEST_LD_32: case BC_GUEST_LD_64: case BC_GUEST_ST: return 8;
     case BC_GOTO_PTR: return 2;
     case BC_GOTO_TB: {
         uintptr_t field = ((uintptr_t)(pc + 1) + 7) & ~(uintptr_t)7;

@@ -116,6 +116,18 @@ static void emit_global_store(Emitter *e, TCGTemp *ts)
     ts->be_state &= ~(uint32_t)GS_DIRTY;
 }
 
+/* Before a guest access: the slow path may fault, so memory must hold every
+ * global (liveness keeps them live, not synced, for native backends). */
+static void sync_dirty(Emitter *e)
+{
+    for (unsigned i = 0; i < e->nloaded; i++) {
+        TCGTemp *ts = &e->s->temps[e->loaded[i]];
+        if (ts->be_state & GS_DIRTY) {
+            emit_global_store(e, ts);
+        }
+    }
+}
+
 /* Liveness already synced every global that must be in memory here; a dirty
  * one means a liveness bug. Store it anyway and count it. */
 static void sync_point(Emitter *e)
@@ -200,8 +212,8 @@ static bool is_output(const TCGOp *op, TCGArg a)
     return false;
 }
 
-/* After an op: free what died, record written globals and write back the synced ones. */
-static void op_done(Emitter *e, const TCGOp *op)
+/* Free the inputs that die at op; true if a global was unloaded. */
+static bool inputs_done(Emitter *e, const TCGOp *op)
 {
     bool unloaded = false;
     for (int i = op->nb_oargs; i < op->nb_oargs + op->nb_iargs; i++) {
@@ -217,6 +229,13 @@ static void op_done(Emitter *e, const TCGOp *op)
             unloaded = true;
         }
     }
+    return unloaded;
+}
+
+/* After an op: free what died, record written globals and write back the synced ones. */
+static void op_done(Emitter *e, const TCGOp *op)
+{
+    bool unloaded = inputs_done(e, op);
     for (int i = 0; i < op->nb_oargs; i++) {
         TCGTemp *ts = &e->s->temps[op->args[i]];
         if (ts->kind == TCG_TEMP_GLOBAL) {
@@ -330,6 +349,26 @@ static int bc_load(TCGOpcode opc, bool is64)
     case INDEX_op_st: return is64 ? BC_ST64 : BC_ST32;
     default: return -1;
     }
+}
+
+/* The TLB-inlining form of a guest access, or -1 for the plain call
+ * (big-endian and MO_ALIGN accesses always take the call). */
+static int bc_guest_tlb(TCGMemOp mo, bool ld, bool is64)
+{
+    if (mo & (MO_BE | MO_ALIGN)) {
+        return -1;
+    }
+    unsigned size = mo & MO_SIZE;
+    if (!ld) {
+        return BC_QST_8 + (int)size;
+    }
+    if (!(mo & MO_SIGN) || size == MO_64 || (size == MO_32 && !is64)) {
+        return BC_QLD_UB + (int)size;
+    }
+    if (!is64) {
+        return size == MO_8 ? BC_QLD_SB_32 : BC_QLD_SW_32;
+    }
+    return size == MO_8 ? BC_QLD_SB_64 : size == MO_16 ? BC_QLD_SW_64 : BC_QLD_SL_64;
 }
 
 static void emit_call(Emitter *e, const TCGOp *op)
@@ -462,7 +501,7 @@ static void emit_op(Emitter *e, TCGOp *op)
     }
     case INDEX_op_guest_ld:
     case INDEX_op_guest_st: {
-        sync_point(e);
+        sync_dirty(e);
         bool ld = op->opc == INDEX_op_guest_ld;
         u[2] = in_slot(e, a[1]);
         u[1] = ld ? out_slot(e, a[0]) : in_slot(e, a[0]);
@@ -472,6 +511,12 @@ static void emit_op(Emitter *e, TCGOp *op)
         if (!m) {
             fprintf(stderr, "mimic: translator bug: guest_ld/st without guest memory ops\n");
             abort();
+        }
+        if (s->mem_inline_tlb) {
+            int q = bc_guest_tlb(TCG_MEMOP_IDX_MEMOP(a[2]), ld, is64);
+            if (q >= 0) {
+                u[0] = (uint16_t)q;
+            }
         }
         set_imm64(u + 4, (uint64_t)(uintptr_t)(ld ? (void (*)(void))m->load
                                                   : (void (*)(void))m->store));
@@ -484,7 +529,47 @@ static void emit_op(Emitter *e, TCGOp *op)
         return;
     }
     case INDEX_op_mov: {
-        TCGTemp *src = &s->temps[a[1]];
+        TCGTemp *src = &s->temps[a[1]], *dst = &s->temps[a[0]];
+        if (dst->kind == TCG_TEMP_GLOBAL && tcg_op_sync(op, 0) && tcg_op_dead(op, 0) &&
+            (src->kind != TCG_TEMP_CONST || fits_imm(src))) {
+            /* Written back and not read again: store the source, no copy. */
+            int keep = e->acc_slot;
+            if (src->kind == TCG_TEMP_CONST) {
+                u[0] = is64 ? BC_STI64 : BC_STI32;
+                u[1] = 0;
+                set_imm32(u + 2, (uint32_t)dst->mem_offset);
+                set_imm32(u + 4, (uint32_t)src->val);
+                put(e, u, 6);
+            } else {
+                u[1] = in_slot(e, a[1]);
+                keep = e->acc_slot;
+                bool acc = keep == u[1];
+                u[0] = (uint16_t)(is64 ? (acc ? BC_STA64 : BC_ST64) : (acc ? BC_STA32 : BC_ST32));
+                u[2] = 0;
+                set_imm32(u + 3, (uint32_t)dst->mem_offset);
+                put(e, u, 5);
+            }
+            e->acc_slot = keep;
+            dst->be_state &= ~(uint32_t)(GS_LOADED | GS_DIRTY);
+            inputs_done(e, op);
+            compact_loaded(e);
+            return;
+        }
+        if (src->kind == TCG_TEMP_EBB && tcg_op_dead(op, 1) && src->be_slot > 0 &&
+            (dst->kind == TCG_TEMP_GLOBAL || dst->kind == TCG_TEMP_EBB)) {
+            /* The source dies here: its slot becomes the destination's (a
+             * global's slot is only a cache of memory, reloaded after labels). */
+            if (dst->be_slot > 0) {
+                if (e->acc_slot == dst->be_slot) {
+                    e->acc_slot = -1;
+                }
+                slot_free(e, dst);
+            }
+            dst->be_slot = src->be_slot;
+            src->be_slot = -1;
+            op_done(e, op);
+            return;
+        }
         if (src->kind == TCG_TEMP_CONST) {
             u[1] = out_slot(e, a[0]);
             if (is64) {

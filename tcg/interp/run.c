@@ -1,13 +1,15 @@
 /*
  * Interpreter backend, execution: runs the bytecode of tcg/interp/emit.c
  * with a register array on the C stack (slot 0 = env). Dispatch is direct
- * threaded (computed goto) under GCC/Clang, a switch otherwise. Divisions
+ * threaded (computed goto) under GCC/Clang, a switch otherwise. Guest
+ * accesses inline the softmmu TLB lookup when the memory ops allow it. Divisions
  * never trap here even on inputs the frontend promised not to produce.
  */
 #include <stdint.h>
 
 #include "../backend.h"
 #include "../helper.h"
+#include "../tlb.h"
 #include "bytecode.h"
 
 __thread uintptr_t tcg_helper_retaddr;
@@ -91,6 +93,13 @@ static inline uint64_t ld_u16(uint64_t p) { uint16_t v; memcpy(&v, (const void *
 static inline uint64_t ld_u32(uint64_t p) { uint32_t v; memcpy(&v, (const void *)(uintptr_t)p, 4); return v; }
 static inline uint64_t ld_u64(uint64_t p) { uint64_t v; memcpy(&v, (const void *)(uintptr_t)p, 8); return v; }
 static inline void st_n(uint64_t p, uint64_t v, unsigned n) { memcpy((void *)(uintptr_t)p, &v, n); }
+
+static inline const TCGTLBEntry *tlb_entry(void *env, unsigned mmu, uint64_t addr)
+{
+    const TCGTLBFast *f = (const TCGTLBFast *)((char *)env + TCG_ENV_TLB_OFFSET) + mmu;
+    return (const TCGTLBEntry *)((uintptr_t)f->table +
+                                 ((addr >> (TCG_PAGE_BITS - TCG_TLB_ENTRY_BITS)) & f->mask));
+}
 
 typedef uint64_t (*GuestLoad)(void *, uint64_t, TCGMemOp, unsigned, uintptr_t);
 typedef void (*GuestStore)(void *, uint64_t, uint64_t, TCGMemOp, unsigned, uintptr_t);
@@ -310,6 +319,8 @@ uintptr_t tcg_interp_enter(void *env, const void *code)
     CASE(ST64) st_n(ADDR, R(1), 8); pc += 5; NEXT();
     CASE(STA32) st_n(ADDR, acc, 4); pc += 5; NEXT();
     CASE(STA64) st_n(ADDR, acc, 8); pc += 5; NEXT();
+    CASE(STI32) st_n(R(1) + SIMM(2), IMM32(4), 4); pc += 6; NEXT();
+    CASE(STI64) st_n(R(1) + SIMM(2), SIMM(4), 8); pc += 6; NEXT();
 
     /* retaddr = op address + 1: "retaddr - 1" lies inside this op, as for native calls. */
     CASE(GUEST_LD_32) {
@@ -327,6 +338,48 @@ uintptr_t tcg_interp_enter(void *env, const void *code)
         f(env, R(2), R(1), pc[3] & 0xff, pc[3] >> 8, (uintptr_t)pc + 1);
         pc += 8; NEXT();
     }
+
+    /* The softmmu's compare-and-add fast path (tcg/tlb.h), the call otherwise. */
+#define QLD(N, SIZE, LOAD, EXT) \
+    CASE(N) { \
+        uint64_t addr_ = R(2), v_; \
+        unsigned oi_ = pc[3]; \
+        const TCGTLBEntry *te_ = tlb_entry(env, oi_ >> 8, addr_); \
+        if (((addr_ + (SIZE) - 1) & TCG_PAGE_MASK) == te_->addr_read) { \
+            v_ = LOAD(addr_ + te_->addend); \
+        } else { \
+            GuestLoad f_ = (GuestLoad)(uintptr_t)bc_imm64(pc + 4); \
+            v_ = f_(env, addr_, oi_ & 0xff, oi_ >> 8, (uintptr_t)pc + 1); \
+        } \
+        R(1) = acc = EXT; \
+        pc += 8; NEXT(); \
+    }
+    QLD(QLD_UB, 1, ld_u8, (uint8_t)v_)
+    QLD(QLD_UW, 2, ld_u16, (uint16_t)v_)
+    QLD(QLD_UL, 4, ld_u32, (uint32_t)v_)
+    QLD(QLD_UQ, 8, ld_u64, v_)
+    QLD(QLD_SB_32, 1, ld_u8, (uint32_t)(int8_t)v_)
+    QLD(QLD_SW_32, 2, ld_u16, (uint32_t)(int16_t)v_)
+    QLD(QLD_SB_64, 1, ld_u8, (uint64_t)(int8_t)v_)
+    QLD(QLD_SW_64, 2, ld_u16, (uint64_t)(int16_t)v_)
+    QLD(QLD_SL_64, 4, ld_u32, (uint64_t)(int32_t)v_)
+#define QST(N, SIZE) \
+    CASE(N) { \
+        uint64_t addr_ = R(2); \
+        unsigned oi_ = pc[3]; \
+        const TCGTLBEntry *te_ = tlb_entry(env, oi_ >> 8, addr_); \
+        if (((addr_ + (SIZE) - 1) & TCG_PAGE_MASK) == te_->addr_write) { \
+            st_n(addr_ + te_->addend, R(1), SIZE); \
+        } else { \
+            GuestStore f_ = (GuestStore)(uintptr_t)bc_imm64(pc + 4); \
+            f_(env, addr_, R(1), oi_ & 0xff, oi_ >> 8, (uintptr_t)pc + 1); \
+        } \
+        pc += 8; NEXT(); \
+    }
+    QST(QST_8, 1)
+    QST(QST_16, 2)
+    QST(QST_32, 4)
+    QST(QST_64, 8)
 
 #define CALL_PROLOGUE(n) \
     uint64_t fn_ = bc_imm64(pc + 3 + (n)), r_; \

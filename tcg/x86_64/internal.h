@@ -118,8 +118,20 @@ enum { VAL_DEAD = 0, VAL_REG = 1, VAL_MEM = 2, VAL_CONST = 3 };
 #define TS_VAL_MASK  3u
 #define TS_COHERENT  4u        /* the memory slot holds the current value */
 
+/* A global whose memory copy is stale at a guest access. Only the slow path
+ * can fault or look at the CPU state, so it stores these before its call and
+ * the fast path never pays for them. */
+typedef struct X64DirtyGlobal {
+    int32_t disp;              /* field offset from env */
+    int8_t reg;                /* register holding the value, or -1: the constant val */
+    bool wide;                 /* an 8-byte field (else 4) */
+    uint64_t val;
+} X64DirtyGlobal;
+
 typedef struct X64SlowPath {
     struct X64SlowPath *next;
+    X64DirtyGlobal *dirty;     /* to store before the call */
+    unsigned n_dirty;
     uint32_t jcc_field;        /* rel32 of the fast path's jne, patched to the slow path */
     uint32_t retaddr_off;      /* passed as retaddr: just after the jne, inside the insn */
     uint32_t resume_off;       /* where the fast path continues after the access */
@@ -238,6 +250,8 @@ void x64_ra_out_const(X64Gen *g, const TCGOp *op, int i, uint64_t val);
 void x64_ra_discard(X64Gen *g, TCGTemp *ts);
 /* Store a global or TB temp's value to memory if it is not there yet. */
 void x64_ra_sync(X64Gen *g, TCGTemp *ts);
+/* The globals whose memory is stale right now (arena array; emits nothing). */
+unsigned x64_ra_dirty_globals(X64Gen *g, X64DirtyGlobal **out);
 /* Everything that must be in memory at a basic block boundary (globals, and TB temps
  * if tb_temps); counts values liveness should have synced already. */
 void x64_ra_sync_all(X64Gen *g, bool tb_temps);

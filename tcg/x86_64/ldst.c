@@ -1,8 +1,9 @@
 /*
  * Guest memory access in the x86-64 backend: the softmmu TLB lookup inlined
  * as a compare-and-add fast path exactly as tcg/tlb.h lays it out, and an
- * out-of-line slow path per access, emitted after the block, that calls the
- * softmmu's TCGGuestMemoryOps with a retaddr inside the guest instruction.
+ * out-of-line slow path per access, emitted after the block, that stores the
+ * globals the fast path keeps dirty in registers and calls the softmmu's
+ * TCGGuestMemoryOps with a retaddr inside the guest instruction.
  * Leaves out: MOVBE for big-endian accesses (bswap is used instead).
  */
 #if defined(__x86_64__)
@@ -70,6 +71,7 @@ void x64_gen_guest_ld(X64Gen *g, const TCGOp *op)
     int out = x64_ra_out_alias(g, op, taddr, ra, X_ALLOCATABLE, true, false, false);
     int t1 = out != ra ? out : x64_ra_scratch(g, X_ALLOCATABLE);
     X64SlowPath *p = slow_path_new(g);
+    p->n_dirty = x64_ra_dirty_globals(g, &p->dirty);   /* the state at the jne */
     p->jcc_field = tlb_lookup(g, ra, t0, t1, TCG_MEMOP_IDX_MMU(oi), memop, true);
     p->retaddr_off = p->jcc_field + 4;
     unsigned opc;
@@ -128,6 +130,7 @@ void x64_gen_guest_st(X64Gen *g, const TCGOp *op)
     int t0 = x64_ra_scratch(g, X_ALLOCATABLE);
     int t1 = x64_ra_scratch(g, X_ALLOCATABLE);
     X64SlowPath *p = slow_path_new(g);
+    p->n_dirty = x64_ra_dirty_globals(g, &p->dirty);   /* the state at the jne */
     p->jcc_field = tlb_lookup(g, ra, t0, t1, TCG_MEMOP_IDX_MMU(oi), memop, false);
     p->retaddr_off = p->jcc_field + 4;
     if (vimm) {
@@ -189,6 +192,19 @@ void x64_emit_slow_path(X64Gen *g, const X64SlowPath *p)
     for (int r = 0; r < X_NREGS; r++) {
         if (p->save_mask & RM(r)) {
             x64_store(g, 3, r, X_RSP, X_NOIDX, X64_SAVE_OFF + 8 * (int32_t)n++);
+        }
+    }
+    /* Globals the fast path left in registers: the softmmu may fault or
+     * look at the state (precise exceptions). Before the argument moves. */
+    for (unsigned i = 0; i < p->n_dirty; i++) {
+        const X64DirtyGlobal *d = &p->dirty[i];
+        if (d->reg >= 0) {
+            x64_store(g, d->wide ? 3 : 2, d->reg, X_ENV, X_NOIDX, d->disp);
+        } else if (!d->wide || (int64_t)d->val == (int32_t)d->val) {
+            x64_store_imm(g, d->wide ? 3 : 2, (int32_t)d->val, X_ENV, X_NOIDX, d->disp);
+        } else {
+            x64_store_imm(g, 2, (int32_t)(uint32_t)d->val, X_ENV, X_NOIDX, d->disp);
+            x64_store_imm(g, 2, (int32_t)(uint32_t)(d->val >> 32), X_ENV, X_NOIDX, d->disp + 4);
         }
     }
     TCGMemOp memop = TCG_MEMOP_IDX_MEMOP(p->oi);

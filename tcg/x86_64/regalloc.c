@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -576,6 +577,40 @@ void x64_ra_out_const(X64Gen *g, const TCGOp *op, int i, uint64_t val)
 void x64_ra_discard(X64Gen *g, TCGTemp *ts)
 {
     temp_dead(g, ts);
+}
+
+unsigned x64_ra_dirty_globals(X64Gen *g, X64DirtyGlobal **out)
+{
+    X64DirtyGlobal tmp[X_NREGS];
+    unsigned n = 0, nc = 0;
+    for (int r = 0; r < X_NREGS; r++) {
+        int t = g->reg_owner[r];
+        if (t >= 0) {
+            TCGTemp *ts = &g->s->temps[t];
+            if (ts->kind == TCG_TEMP_GLOBAL && !ts_coherent(ts)) {
+                tmp[n++] = (X64DirtyGlobal){ ts->mem_offset, (int8_t)r, is64_temp(ts), 0 };
+            }
+        }
+    }
+    for (unsigned i = 0; i < g->clist_n; i++) {
+        TCGTemp *ts = &g->s->temps[g->clist[i]];
+        nc += ts->kind == TCG_TEMP_GLOBAL && ts_val(ts) == VAL_CONST && !ts_coherent(ts);
+    }
+    *out = NULL;
+    if (n + nc == 0) {
+        return 0;
+    }
+    X64DirtyGlobal *d = tcg_arena_alloc(g->s, (n + nc) * sizeof(*d));
+    memcpy(d, tmp, n * sizeof(*d));
+    for (unsigned i = 0; i < g->clist_n; i++) {
+        TCGTemp *ts = &g->s->temps[g->clist[i]];
+        if (ts->kind == TCG_TEMP_GLOBAL && ts_val(ts) == VAL_CONST && !ts_coherent(ts)) {
+            d[n++] = (X64DirtyGlobal){ ts->mem_offset, -1, is64_temp(ts),
+                                       g->cval[x64_temp_index(g, ts)] };
+        }
+    }
+    *out = d;
+    return n;
 }
 
 void x64_ra_sync_all(X64Gen *g, bool tb_temps)
