@@ -14,6 +14,9 @@
 
 #include "tlb.h"
 
+/* Size of CPUState.interp_frame, in 8-byte registers. */
+#define TCG_ENV_FRAME_SLOTS 2048
+
 typedef struct Machine Machine;
 typedef struct TCGFrontend TCGFrontend;
 typedef struct TCGTLBState TCGTLBState;       /* softmmu.c: full entries, victim TLB */
@@ -62,6 +65,10 @@ typedef struct CPUState {
     TCGTLBState *tlb;
     TBJumpCache *jmp_cache;
     void *accel;                            /* accel/tcg's per-vCPU data */
+    /* The interpreter backend's registers (tcg/interp): kept here, next to
+     * the guest state, so one 16-bit operand reaches both temps and 8-byte
+     * globals, which it then reads and writes in place. */
+    uint64_t interp_frame[TCG_ENV_FRAME_SLOTS];
 } CPUState;
 
 _Static_assert(offsetof(CPUState, tlb_fast) == TCG_ENV_TLB_OFFSET, "TLB first in CPUState");

@@ -391,6 +391,11 @@ static int cpu_exec_loop(CPUState *cpu)
         if (!last_tb) {
             TCG_STAT_INC(exits_unchained);
         } else if (last_slot == TCG_TB_EXIT_REQUESTED) {
+            /* Nothing of the block ran, and it may have been entered through
+             * a chain whose source did not store the pc: restore its start. */
+            const TBPrivate *p = last_tb->priv;
+            if (p->n_insns)
+                fe->restore_state(cpu, last_tb, &p->insn_data[0]);
             TCG_STAT_INC(exit_requested);
             last_tb = NULL;
         } else if (last_slot == TCG_TB_EXIT_NOCHAIN) {

@@ -647,7 +647,7 @@ static ThreadTranslator *translator_for(const TCGFrontend *fe)
         if (t->backend)
             tcg_context_destroy(&t->ctx);
         tcg_context_init(&t->ctx, st.backend, &tcg_softmmu_ops);
-        t->ctx.mem_inline_tlb = true;
+        t->ctx.env_is_cpu = true;
         if (fe->init_globals)
             fe->init_globals();
         t->backend = st.backend;

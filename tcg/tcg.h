@@ -175,9 +175,10 @@ typedef struct TCGContext {
     uint8_t goto_tb_mask;         /* goto_tb slots used in this block */
     bool overflow;                /* a limit was hit while building: translation fails */
     bool optimize;                /* run tcg_optimize (default true) */
-    bool mem_inline_tlb;          /* env + TCG_ENV_TLB_OFFSET holds the tlb.h TLB that
-                                     mem_ops keep: the interpreter may inline its fast
-                                     path too (native backends always do) */
+    bool env_is_cpu;              /* env points to a CPUState (tcg/cpu.h) whose TLB
+                                     mem_ops keep: the interpreter may inline the tlb.h
+                                     fast path (native backends always do) and keep its
+                                     registers in CPUState.interp_frame */
     uint32_t opt_epoch;
     uint32_t const_gen;
     struct { uint32_t gen; int32_t temp; } const_hash[TCG_CONST_HASH_SIZE];

@@ -633,7 +633,21 @@ void x86_gen_jmp_dynamic(DisasContext *s)
         tcg_gen_exit_tb(NULL, 0);
         return;
     }
-    tcg_gen_lookup_and_goto_ptr();
+    /* The next block's key as fe_get_tb_key computes it. Blocks that may
+     * change CS (far transfers, IRET...) end with an exit instead, so
+     * cs_base and the address size are this block's; hflags may have changed
+     * (segment loads) and is read back. */
+    TCGv_i64 pc = x86_rip;
+    if (s->cs_base != 0 || !s->code64) {
+        pc = tcg_temp_new_i64();
+        tcg_gen_addi_i64(pc, x86_rip, (int64_t)s->cs_base);
+        if (!s->code64) {
+            tcg_gen_ext32u_i64(pc, pc);
+        }
+    }
+    TCGv_i32 flags = tcg_temp_new_i32();
+    tcg_gen_ld_i32(flags, tcg_env, offsetof(X86CPU, hflags));
+    tcg_gen_lookup_and_goto_ptr_key(pc, s->cs_base, flags);
 }
 
 void x86_gen_exit_loop(DisasContext *s)
@@ -645,14 +659,15 @@ void x86_gen_exit_loop(DisasContext *s)
 void x86_gen_goto_tb(DisasContext *s, unsigned slot, uint64_t eip)
 {
     x86_gen_update_cc_op(s);
-    /* rip is stored before the chained jump too: a block entered through a
-     * chain may leave at its exit-request check with rip == its pc. */
-    x86_gen_set_rip(s, eip);
     if (use_goto_tb(s, eip) && slot < TCG_MAX_GOTO_TB && !(s->jmp_slots_used & (1 << slot))) {
         s->jmp_slots_used |= 1 << slot;
         tcg_gen_goto_tb(slot);
+        /* Only the unchained path stores rip: a chained block that leaves at
+         * its exit-request check gets its pc back from the exec loop. */
+        x86_gen_set_rip(s, eip);
         tcg_gen_exit_tb(s->tb, slot);
     } else {
+        x86_gen_set_rip(s, eip);
         x86_gen_jmp_dynamic(s);
     }
 }

@@ -13,6 +13,10 @@
 
 /* Register array size: env + globals + constants + TB temps + live EBB temps. */
 #define TCG_INTERP_MAX_SLOTS 2048
+/* The first two slots of the register array hold env and 0 (the commonest
+ * constant needs no MOVI). */
+#define BC_ENV_SLOT 0
+#define BC_ZERO_SLOT 1
 
 /*
  * Name families: X_32/X_64 (register operands), XI_32/XI_64 (immediate second
@@ -26,7 +30,7 @@
 #define BC_TWO(X, n)  X(n##_32) X(n##_64)
 
 #define TCG_BC_LIST(X) \
-    X(NOP) X(MOV) X(MOVI32) X(MOVI64) \
+    X(NOP) X(FRAME) X(MOV) X(MOVI32) X(MOVI64) \
     BC_EIGHT(X, ADD) BC_EIGHT(X, SUB) BC_EIGHT(X, MUL) BC_EIGHT(X, AND) BC_EIGHT(X, OR) \
     BC_EIGHT(X, XOR) BC_EIGHT(X, ANDC) BC_EIGHT(X, ORC) BC_EIGHT(X, SHL) BC_EIGHT(X, SHR) \
     BC_EIGHT(X, SAR) BC_EIGHT(X, ROTL) BC_EIGHT(X, ROTR) BC_EIGHT(X, DIVS) BC_EIGHT(X, DIVU) \
@@ -38,7 +42,7 @@
     BC_EIGHT(X, BREQ) BC_EIGHT(X, BRNE) BC_EIGHT(X, BRLT) BC_EIGHT(X, BRGE) BC_EIGHT(X, BRLE) \
     BC_EIGHT(X, BRGT) BC_EIGHT(X, BRLTU) BC_EIGHT(X, BRGEU) BC_EIGHT(X, BRLEU) BC_EIGHT(X, BRGTU) \
     BC_EIGHT(X, BRTSTEQ) BC_EIGHT(X, BRTSTNE) \
-    X(BR) \
+    X(BR) X(BRENVNZ32) X(BRENVZ32) \
     BC_TWO(X, MULU2) BC_TWO(X, MULS2) BC_TWO(X, ADD2) BC_TWO(X, SUB2) \
     BC_TWO(X, DEPOSIT) BC_TWO(X, EXTRACT) BC_TWO(X, SEXTRACT) \
     X(LD8U) X(LD8S_32) X(LD8S_64) X(LD16U) X(LD16S_32) X(LD16S_64) X(LD32U) X(LD32S_64) X(LD64) \
@@ -62,6 +66,17 @@ enum {
 /* First conditional-branch family; families follow TCGCond order from EQ. */
 #define BC_BRANCH(cond, is64, imm, acc) \
     (BC_BREQ_32 + 8 * ((cond) - 2) + (is64) + 2 * (imm) + 4 * (acc))
+
+/*
+ * Register array placement. A block that starts with `FRAME base` keeps its
+ * registers in env itself: slot i is the 8-byte word at env + 8 * i, so
+ * 8-byte globals are slots too (read and written in place, no loads or
+ * write-backs) and the array proper is CPUState.interp_frame, whose first
+ * two words (slots base, base + 1) hold env and 0. Without FRAME the array is
+ * on the interpreter's stack (slots 0 and 1: env and 0). Only the entry looks
+ * at FRAME; chained jumps and goto_ptr skip it.
+ */
+#define BC_FRAME_LEN 2
 
 /* CALLn flags unit. */
 #define BC_CALL_RET_MASK  3   /* TCG_HELPER_RET_* */

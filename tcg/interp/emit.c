@@ -3,13 +3,15 @@
  * liveness-annotated IR into bytecode (tcg/interp/bytecode.h). Temps get
  * register-array slots (EBB slots are reused once dead); globals are loaded
  * into their slot at first use and written back where liveness says so,
- * exactly as a native register allocator would treat host registers.
+ * exactly as a native register allocator would treat host registers. With a
+ * CPUState env the array lives in env and 8-byte globals are used in place.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../backend.h"
+#include "../cpu.h"
 #include "../helper.h"
 #include "bytecode.h"
 
@@ -29,6 +31,11 @@ typedef struct Emitter {
     int acc_slot;             /* slot whose value the interpreter's accumulator holds, or -1 */
     unsigned nloaded;         /* globals and constants currently in their slot */
     int32_t loaded[TCG_MAX_TEMPS];
+    const TCGOp *skip;        /* an op already emitted fused into the one before */
+    const TCGOp *cur;         /* the op being emitted */
+    bool in_env;              /* registers in env (bytecode.h "Register array placement") */
+    unsigned base;            /* slot of the array's first register (env, then 0) */
+    unsigned limit;           /* one past the last slot the array may use */
 } Emitter;
 
 static void put(Emitter *e, const uint16_t *u, unsigned n)
@@ -57,11 +64,18 @@ static unsigned slot_alloc(Emitter *e)
     if (e->nfree) {
         return e->free_slots[--e->nfree];
     }
-    if (e->nslots >= TCG_INTERP_MAX_SLOTS) {
+    if (e->nslots >= e->limit) {
         e->too_big = true;
-        return 0;
+        return e->base;
     }
     return e->nslots++;
+}
+
+/* An 8-byte global the interpreter reads and writes in place in env. */
+static bool resident(const Emitter *e, const TCGTemp *ts)
+{
+    return e->in_env && ts->kind == TCG_TEMP_GLOBAL && ts->type == TCG_TYPE_I64 &&
+           ts->mem_offset >= 0 && ts->mem_offset % 8 == 0 && ts->mem_offset / 8 < 65536;
 }
 
 static void slot_free(Emitter *e, TCGTemp *ts)
@@ -108,7 +122,7 @@ static void emit_global_store(Emitter *e, TCGTemp *ts)
     bool acc = e->acc_slot == ts->be_slot;
     uint16_t u[5] = { (uint16_t)(ts->type == TCG_TYPE_I32 ? (acc ? BC_STA32 : BC_ST32)
                                                           : (acc ? BC_STA64 : BC_ST64)),
-                      (uint16_t)ts->be_slot, 0 };
+                      (uint16_t)ts->be_slot, (uint16_t)(e->base + BC_ENV_SLOT) };
     int keep = e->acc_slot;
     set_imm32(u + 3, (uint32_t)ts->mem_offset);
     put(e, u, 5);
@@ -167,17 +181,23 @@ static uint16_t in_slot(Emitter *e, TCGArg a)
     TCGTemp *ts = &e->s->temps[a];
     switch (ts->kind) {
     case TCG_TEMP_FIXED:
-        return 0;
+        return (uint16_t)(e->base + BC_ENV_SLOT);
     case TCG_TEMP_GLOBAL:
+        if (resident(e, ts)) {
+            return (uint16_t)(ts->mem_offset / 8);
+        }
         if (!(ts->be_state & GS_LOADED)) {
             uint16_t u[5] = { ts->type == TCG_TYPE_I32 ? BC_LD32U : BC_LD64,
-                              (uint16_t)temp_slot(e, ts), 0 };
+                              (uint16_t)temp_slot(e, ts), (uint16_t)(e->base + BC_ENV_SLOT) };
             set_imm32(u + 3, (uint32_t)ts->mem_offset);
             put_out(e, u, 5);
             mark_loaded(e, ts);
         }
         return (uint16_t)ts->be_slot;
     case TCG_TEMP_CONST:
+        if (ts->val == 0) {
+            return (uint16_t)(e->base + BC_ZERO_SLOT);
+        }
         if (!(ts->be_state & GS_LOADED)) {
             uint16_t u[6] = { 0, (uint16_t)temp_slot(e, ts) };
             if (ts->type == TCG_TYPE_I32) {
@@ -199,7 +219,19 @@ static uint16_t in_slot(Emitter *e, TCGArg a)
 
 static uint16_t out_slot(Emitter *e, TCGArg a)
 {
-    return (uint16_t)temp_slot(e, &e->s->temps[a]);
+    TCGTemp *ts = &e->s->temps[a];
+    if (resident(e, ts)) {
+        return (uint16_t)(ts->mem_offset / 8);
+    }
+    /* "op t, ...; mov g, t" with t dying there: compute into g directly. */
+    const TCGOp *next = e->cur ? e->cur->next : NULL;
+    if (ts->kind == TCG_TEMP_EBB && ts->be_slot < 0 && next && next->opc == INDEX_op_mov &&
+        next->args[1] == a && tcg_op_dead(next, 1) && e->cur->nb_oargs == 1 &&
+        resident(e, &e->s->temps[next->args[0]])) {
+        e->skip = next;
+        return (uint16_t)(e->s->temps[next->args[0]].mem_offset / 8);
+    }
+    return (uint16_t)temp_slot(e, ts);
 }
 
 static bool is_output(const TCGOp *op, TCGArg a)
@@ -223,7 +255,7 @@ static bool inputs_done(Emitter *e, const TCGOp *op)
         }
         if (ts->kind == TCG_TEMP_EBB) {
             slot_free(e, ts);
-        } else if (ts->kind == TCG_TEMP_GLOBAL) {
+        } else if (ts->kind == TCG_TEMP_GLOBAL && !resident(e, ts)) {
             /* Not read again before it is redefined; memory holds what must survive. */
             ts->be_state &= ~(uint32_t)(GS_LOADED | GS_DIRTY);
             unloaded = true;
@@ -238,6 +270,9 @@ static void op_done(Emitter *e, const TCGOp *op)
     bool unloaded = inputs_done(e, op);
     for (int i = 0; i < op->nb_oargs; i++) {
         TCGTemp *ts = &e->s->temps[op->args[i]];
+        if (resident(e, ts)) {
+            continue;   /* written in place */
+        }
         if (ts->kind == TCG_TEMP_GLOBAL) {
             mark_loaded(e, ts);
             ts->be_state |= GS_DIRTY;
@@ -390,8 +425,36 @@ static void emit_call(Emitter *e, const TCGOp *op)
     }
 }
 
+/* ld_i32 t, env, off; brcond_i32 t, 0, ne/eq, L with t dying there (every
+ * block's exit-request check): one instruction. */
+static bool fuse_env_test(Emitter *e, TCGOp *op)
+{
+    TCGContext *s = e->s;
+    TCGOp *br = op->next;
+    if (!br || br->opc != INDEX_op_brcond || br->type != TCG_TYPE_I32 ||
+        br->args[0] != op->args[0] || !tcg_op_dead(br, 0) ||
+        s->temps[op->args[0]].kind != TCG_TEMP_EBB ||
+        s->temps[br->args[1]].kind != TCG_TEMP_CONST || s->temps[br->args[1]].val != 0 ||
+        (br->args[2] != TCG_COND_NE && br->args[2] != TCG_COND_EQ) ||
+        (int64_t)op->args[2] != (int32_t)op->args[2]) {
+        return false;
+    }
+    sync_point(e);
+    uint16_t u[5];
+    size_t start = e->pos;
+    u[0] = br->args[2] == TCG_COND_NE ? BC_BRENVNZ32 : BC_BRENVZ32;
+    set_imm32(u + 1, (uint32_t)op->args[2]);
+    put(e, u, 5);
+    branch_to(e, tcg_arg_label(br->args[3]), start, start + 3);
+    op_done(e, op);
+    op_done(e, br);
+    e->skip = br;
+    return true;
+}
+
 static void emit_op(Emitter *e, TCGOp *op)
 {
+    e->cur = op;
     TCGContext *s = e->s;
     TCGArg *a = op->args;
     bool is64 = op->type == TCG_TYPE_I64;
@@ -413,7 +476,7 @@ static void emit_op(Emitter *e, TCGOp *op)
         TCGTemp *ts = &s->temps[a[0]];
         if (ts->kind == TCG_TEMP_EBB) {
             slot_free(e, ts);
-        } else if (ts->kind == TCG_TEMP_GLOBAL) {
+        } else if (ts->kind == TCG_TEMP_GLOBAL && !resident(e, ts)) {
             ts->be_state &= ~(uint32_t)(GS_LOADED | GS_DIRTY);
         }
         return;
@@ -512,7 +575,7 @@ static void emit_op(Emitter *e, TCGOp *op)
             fprintf(stderr, "mimic: translator bug: guest_ld/st without guest memory ops\n");
             abort();
         }
-        if (s->mem_inline_tlb) {
+        if (s->env_is_cpu) {
             int q = bc_guest_tlb(TCG_MEMOP_IDX_MEMOP(a[2]), ld, is64);
             if (q >= 0) {
                 u[0] = (uint16_t)q;
@@ -530,13 +593,14 @@ static void emit_op(Emitter *e, TCGOp *op)
     }
     case INDEX_op_mov: {
         TCGTemp *src = &s->temps[a[1]], *dst = &s->temps[a[0]];
-        if (dst->kind == TCG_TEMP_GLOBAL && tcg_op_sync(op, 0) && tcg_op_dead(op, 0) &&
+        if (dst->kind == TCG_TEMP_GLOBAL && !resident(e, dst) && tcg_op_sync(op, 0) &&
+            tcg_op_dead(op, 0) &&
             (src->kind != TCG_TEMP_CONST || fits_imm(src))) {
             /* Written back and not read again: store the source, no copy. */
             int keep = e->acc_slot;
             if (src->kind == TCG_TEMP_CONST) {
                 u[0] = is64 ? BC_STI64 : BC_STI32;
-                u[1] = 0;
+                u[1] = (uint16_t)(e->base + BC_ENV_SLOT);
                 set_imm32(u + 2, (uint32_t)dst->mem_offset);
                 set_imm32(u + 4, (uint32_t)src->val);
                 put(e, u, 6);
@@ -545,7 +609,7 @@ static void emit_op(Emitter *e, TCGOp *op)
                 keep = e->acc_slot;
                 bool acc = keep == u[1];
                 u[0] = (uint16_t)(is64 ? (acc ? BC_STA64 : BC_ST64) : (acc ? BC_STA32 : BC_ST32));
-                u[2] = 0;
+                u[2] = (uint16_t)(e->base + BC_ENV_SLOT);
                 set_imm32(u + 3, (uint32_t)dst->mem_offset);
                 put(e, u, 5);
             }
@@ -556,7 +620,7 @@ static void emit_op(Emitter *e, TCGOp *op)
             return;
         }
         if (src->kind == TCG_TEMP_EBB && tcg_op_dead(op, 1) && src->be_slot > 0 &&
-            (dst->kind == TCG_TEMP_GLOBAL || dst->kind == TCG_TEMP_EBB)) {
+            ((dst->kind == TCG_TEMP_GLOBAL && !resident(e, dst)) || dst->kind == TCG_TEMP_EBB)) {
             /* The source dies here: its slot becomes the destination's (a
              * global's slot is only a cache of memory, reloaded after labels). */
             if (dst->be_slot > 0) {
@@ -668,6 +732,9 @@ static void emit_op(Emitter *e, TCGOp *op)
         break;
     }
 
+    if (op->opc == INDEX_op_ld && !is64 && a[1] == TCG_TEMP_ENV && fuse_env_test(e, op)) {
+        return;
+    }
     if ((bc = bc_load((TCGOpcode)op->opc, is64)) >= 0) {
         bool store = op->nb_oargs == 0;
         u[2] = in_slot(e, a[1]);
@@ -734,15 +801,26 @@ static ptrdiff_t interp_gen_code(TCGContext *s, void *buf, size_t size, ptrdiff_
     e->cap = size / 2;
     e->pos = 0;
     e->full = e->too_big = false;
-    e->nslots = 1;   /* slot 0: env */
+    e->in_env = s->env_is_cpu;
+    e->base = e->in_env ? (unsigned)(offsetof(CPUState, interp_frame) / 8) : 0;
+    e->limit = e->base + (e->in_env ? TCG_ENV_FRAME_SLOTS : TCG_INTERP_MAX_SLOTS);
+    e->nslots = e->base + 2;   /* env, zero */
     e->nfree = 0;
     e->nloaded = 0;
     for (int t = 0; t < s->nb_temps; t++) {
-        s->temps[t].be_slot = t == TCG_TEMP_ENV ? 0 : -1;
+        s->temps[t].be_slot = t == TCG_TEMP_ENV ? (int32_t)e->base : -1;
         s->temps[t].be_state = 0;
     }
+    e->skip = NULL;
+    e->cur = NULL;
+    if (e->in_env) {
+        uint16_t u[BC_FRAME_LEN] = { BC_FRAME, (uint16_t)e->base };
+        put(e, u, BC_FRAME_LEN);
+    }
     for (TCGOp *op = s->first_op; op && !e->full && !e->too_big; op = op->next) {
-        emit_op(e, op);
+        if (op != e->skip) {
+            emit_op(e, op);
+        }
     }
     if (e->too_big) {
         return TCG_GEN_TOO_BIG;
@@ -760,6 +838,9 @@ static void interp_patch_goto_tb(void *code_rw, uintptr_t code_rx, const TCGJump
 {
     (void)code_rx;
     uint64_t *field = (uint64_t *)((char *)code_rw + site->insn_off);
+    if (target_rx && *(const uint16_t *)target_rx == BC_FRAME) {
+        target_rx += BC_FRAME_LEN * sizeof(uint16_t);   /* same frame: only entries set it */
+    }
     __atomic_store_n(field, (uint64_t)target_rx, __ATOMIC_RELEASE);
 }
 

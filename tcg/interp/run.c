@@ -111,12 +111,63 @@ typedef uint64_t (*Call4)(uint64_t, uint64_t, uint64_t, uint64_t);
 typedef uint64_t (*Call5)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 typedef uint64_t (*Call6)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
+#ifdef TCG_INTERP_PROFILE
+/* Development aid: opcode and opcode-pair counts, printed at exit. */
+#include <stdio.h>
+#include <stdlib.h>
+static uint64_t prof_n[BC_COUNT], prof_pair[BC_COUNT][BC_COUNT];
+static unsigned prof_prev;
+static void prof_dump(void)
+{
+    static const char *const names[BC_COUNT] = {
+#define X(n) [BC_##n] = #n,
+        TCG_BC_LIST(X)
+#undef X
+    };
+    uint64_t tot = 0;
+    for (int i = 0; i < BC_COUNT; i++) tot += prof_n[i];
+    fprintf(stderr, "bytecodes executed: %llu\n", (unsigned long long)tot);
+    for (int k = 0; k < 40; k++) {
+        int bi = 0, bj = 0;
+        for (int i = 0; i < BC_COUNT; i++) for (int j = 0; j < BC_COUNT; j++)
+            if (prof_pair[i][j] > prof_pair[bi][bj]) { bi = i; bj = j; }
+        if (!prof_pair[bi][bj]) break;
+        fprintf(stderr, "pair %5.2f%% %s %s\n", 100.0 * prof_pair[bi][bj] / tot, names[bi], names[bj]);
+        prof_pair[bi][bj] = 0;
+    }
+    for (int k = 0; k < 30; k++) {
+        int bi = 0;
+        for (int i = 0; i < BC_COUNT; i++) if (prof_n[i] > prof_n[bi]) bi = i;
+        if (!prof_n[bi]) break;
+        fprintf(stderr, "op %5.2f%% %s\n", 100.0 * prof_n[bi] / tot, names[bi]);
+        prof_n[bi] = 0;
+    }
+}
+static void tcg_interp_prof_count(unsigned op)
+{
+    static int init;
+    if (!init) { init = 1; atexit(prof_dump); }
+    prof_n[op]++;
+    prof_pair[prof_prev][op]++;
+    prof_prev = op;
+}
+#endif
+
 uintptr_t tcg_interp_enter(void *env, const void *code)
 {
-    uint64_t regs[TCG_INTERP_MAX_SLOTS];
+    uint64_t stack_regs[TCG_INTERP_MAX_SLOTS];
+    uint64_t *regs = stack_regs;
     uint64_t acc = 0;     /* result of the last single-output instruction */
     const uint16_t *pc = code;
-    regs[0] = (uint64_t)(uintptr_t)env;
+    if (*pc == BC_FRAME) {
+        regs = (uint64_t *)env;    /* see bytecode.h "Register array placement" */
+        regs[pc[1] + BC_ENV_SLOT] = (uint64_t)(uintptr_t)env;
+        regs[pc[1] + BC_ZERO_SLOT] = 0;
+        pc += BC_FRAME_LEN;
+    } else {
+        regs[BC_ENV_SLOT] = (uint64_t)(uintptr_t)env;
+        regs[BC_ZERO_SLOT] = 0;
+    }
 
 #define R(i)     regs[pc[i]]
 #define R32(i)   ((uint32_t)regs[pc[i]])
@@ -131,7 +182,11 @@ uintptr_t tcg_interp_enter(void *env, const void *code)
 #undef X
     };
 #define CASE(n) L_##n:
+#ifdef TCG_INTERP_PROFILE
+#define NEXT() do { tcg_interp_prof_count(*pc); goto *dispatch[*pc]; } while (0)
+#else
 #define NEXT() goto *dispatch[*pc]
+#endif
     NEXT();
     {
 #else
@@ -144,6 +199,7 @@ uintptr_t tcg_interp_enter(void *env, const void *code)
 #endif
 
     CASE(NOP) pc += 1; NEXT();
+    CASE(FRAME) pc += BC_FRAME_LEN; NEXT();   /* not reached: jumps skip it */
     CASE(MOV) R(1) = acc = R(2); pc += 3; NEXT();
     CASE(MOVI32) R(1) = acc = IMM32(2); pc += 4; NEXT();
     CASE(MOVI64) R(1) = acc = bc_imm64(pc + 2); pc += 6; NEXT();
@@ -232,6 +288,9 @@ uintptr_t tcg_interp_enter(void *env, const void *code)
     BRANCH(TSTEQ, uint32_t, uint64_t, (x & y) == 0)
     BRANCH(TSTNE, uint32_t, uint64_t, (x & y) != 0)
     CASE(BR) pc += OFF(1); NEXT();
+    /* A 32-bit env field tested against zero: the block-entry check in one. */
+    CASE(BRENVNZ32) pc += ld_u32((uintptr_t)env + (int64_t)OFF(1)) ? OFF(3) : 5; NEXT();
+    CASE(BRENVZ32) pc += ld_u32((uintptr_t)env + (int64_t)OFF(1)) ? 5 : OFF(3); NEXT();
 
     CASE(MULU2_32) {
         uint64_t p = (uint64_t)R32(3) * R32(4);
@@ -417,6 +476,7 @@ uintptr_t tcg_interp_enter(void *env, const void *code)
             return 0;
         }
         pc = (const uint16_t *)(uintptr_t)target;
+        pc += *pc == BC_FRAME ? BC_FRAME_LEN : 0;   /* same frame: blocks of one env */
         NEXT();
     }
     CASE(MB) __atomic_thread_fence(__ATOMIC_SEQ_CST); pc += 1; NEXT();
