@@ -66,14 +66,17 @@ static void ring_join(TCGContext *s, int dst, int src)
     d->opt_zmask = r->opt_zmask;
 }
 
-/* Longest-lived representative: constants, then env/globals, then TB, then EBB temps. */
+/* Representative: constants, then env/globals, then EBB temps, then TB
+ * temps. Within an epoch every member is valid; an EBB temp before a TB temp
+ * leaves the TB copy (made for a later label) unread here, so liveness can
+ * drop it when no label needs it. */
 static int kind_rank(uint8_t kind)
 {
     switch (kind) {
     case TCG_TEMP_CONST: return 4;
     case TCG_TEMP_FIXED: return 3;
     case TCG_TEMP_GLOBAL: return 2;
-    case TCG_TEMP_TB: return 1;
+    case TCG_TEMP_EBB: return 1;
     default: return 0;
     }
 }

@@ -7,6 +7,7 @@
 #ifndef MIMIC_TCG_INTERP_BYTECODE_H
 #define MIMIC_TCG_INTERP_BYTECODE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,7 +38,7 @@
     BC_EIGHT(X, REMS) BC_EIGHT(X, REMU) BC_EIGHT(X, CLZ) BC_EIGHT(X, CTZ) \
     BC_TWO(X, NOT) BC_TWO(X, NEG) BC_TWO(X, EXT8S) BC_TWO(X, EXT8U) BC_TWO(X, EXT16S) \
     BC_TWO(X, EXT16U) BC_TWO(X, BSWAP16) BC_TWO(X, BSWAP32) BC_TWO(X, CTPOP) \
-    X(EXT32S) X(EXT32U) X(BSWAP64) X(EXTRH) X(CONCAT) \
+    X(EXT32S) X(EXT32U) X(BSWAP64) X(EXTRH) X(CONCAT) X(LEA_64) \
     BC_FOUR(X, SETCOND) BC_FOUR(X, NEGSETCOND) BC_TWO(X, MOVCOND) \
     BC_EIGHT(X, BREQ) BC_EIGHT(X, BRNE) BC_EIGHT(X, BRLT) BC_EIGHT(X, BRGE) BC_EIGHT(X, BRLE) \
     BC_EIGHT(X, BRGT) BC_EIGHT(X, BRLTU) BC_EIGHT(X, BRGEU) BC_EIGHT(X, BRLEU) BC_EIGHT(X, BRGTU) \
@@ -95,6 +96,18 @@ static inline uint64_t bc_imm64(const uint16_t *p)
     memcpy(&v, p, 8);
     return v;
 }
+
+/* `BRENVNZ32 exit_request`, the block-entry check, right after FRAME: a
+ * chained goto_tb or a goto_ptr does the check itself and jumps past it. The
+ * patched goto_tb target then has this bit set. Needs tcg/cpu.h. */
+#define BC_ENTRY_CHECK_LEN 5
+#define BC_CHAIN_CHECKED 1u
+#ifdef TCG_ENV_EXIT_REQUEST_OFFSET
+static inline bool bc_is_entry_check(const uint16_t *pc)
+{
+    return pc[0] == BC_BRENVNZ32 && bc_imm32(pc + 1) == TCG_ENV_EXIT_REQUEST_OFFSET;
+}
+#endif
 
 uintptr_t tcg_interp_enter(void *env, const void *code);
 void tcg_interp_disas(FILE *f, const void *code, size_t size);

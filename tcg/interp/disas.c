@@ -44,6 +44,7 @@ static unsigned bc_length(const uint16_t *pc)
     case BC_NOP: case BC_MB: return 1;
     case BC_MOV: case BC_BR: return 3;
     case BC_FRAME: return BC_FRAME_LEN;
+    case BC_LEA_64: return 6;
     case BC_MOVI32: case BC_CONCAT: return 4;
     case BC_BRENVNZ32: case BC_BRENVZ32: return 5;
     case BC_MOVI64: case BC_DEPOSIT_32: case BC_DEPOSIT_64: case BC_STI32: case BC_STI64: return 6;

@@ -16,6 +16,8 @@
 #include "bytecode.h"
 
 enum { GS_LOADED = 1, GS_DIRTY = 2 };   /* TCGTemp.be_state for globals and constants */
+#define RETARGET_MAX 8      /* pending retargeted movs */
+#define RETARGET_WINDOW 24  /* ops scanned ahead for one */
 
 typedef struct Emitter {
     TCGContext *s;
@@ -32,6 +34,10 @@ typedef struct Emitter {
     unsigned nloaded;         /* globals and constants currently in their slot */
     int32_t loaded[TCG_MAX_TEMPS];
     const TCGOp *skip;        /* an op already emitted fused into the one before */
+    /* movs into resident globals whose value an earlier op wrote directly:
+     * not emitted, only their bookkeeping (op_done) runs in place. */
+    const TCGOp *folded[RETARGET_MAX];
+    unsigned nfolded;
     const TCGOp *cur;         /* the op being emitted */
     bool in_env;              /* registers in env (bytecode.h "Register array placement") */
     unsigned base;            /* slot of the array's first register (env, then 0) */
@@ -80,7 +86,8 @@ static bool resident(const Emitter *e, const TCGTemp *ts)
 
 static void slot_free(Emitter *e, TCGTemp *ts)
 {
-    if (ts->be_slot > 0) {
+    /* Only the array's own registers: a temp may have borrowed a global's. */
+    if (ts->be_slot >= (int32_t)e->base + 2 && ts->be_slot < (int32_t)e->limit) {
         e->free_slots[e->nfree++] = (uint16_t)ts->be_slot;
     }
     ts->be_slot = -1;
@@ -217,21 +224,84 @@ static uint16_t in_slot(Emitter *e, TCGArg a)
     }
 }
 
+static bool op_uses(const TCGOp *op, TCGArg t)
+{
+    for (int i = 0; i < op->nb_oargs + op->nb_iargs; i++) {
+        if (op->args[i] == t) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * "op t, ...; ...; mov g, t" with g a resident global and t dying at the
+ * mov: the mov, if what lies between neither touches g nor lets anyone look
+ * at the guest state (no calls, guest accesses, branches or labels), so
+ * computing t straight into g is invisible.
+ */
+static const TCGOp *find_retarget(Emitter *e, TCGArg t)
+{
+    const TCGOp *mv = e->cur->next;
+    for (int n = 0; mv; mv = mv->next) {
+        if (mv->opc == INDEX_op_insn_start) {
+            continue;
+        }
+        if (++n > RETARGET_WINDOW) {
+            return NULL;
+        }
+        if (mv->opc == INDEX_op_mov && mv->args[1] == t) {
+            break;
+        }
+        const TCGOpDef *def = &tcg_op_defs[mv->opc];
+        if ((def->flags & (TCG_OPF_SIDE_EFFECTS | TCG_OPF_BB_END | TCG_OPF_NOT_PRESENT)) ||
+            mv->opc == INDEX_op_call) {
+            return NULL;
+        }
+        for (int i = 0; i < mv->nb_oargs; i++) {
+            if (mv->args[i] == t) {
+                return NULL;
+            }
+        }
+    }
+    if (!mv || !tcg_op_dead(mv, 1) || !resident(e, &e->s->temps[mv->args[0]])) {
+        return NULL;
+    }
+    for (const TCGOp *o = e->cur->next; o != mv; o = o->next) {
+        if (op_uses(o, mv->args[0])) {
+            return NULL;
+        }
+    }
+    return mv;
+}
+
 static uint16_t out_slot(Emitter *e, TCGArg a)
 {
     TCGTemp *ts = &e->s->temps[a];
     if (resident(e, ts)) {
         return (uint16_t)(ts->mem_offset / 8);
     }
-    /* "op t, ...; mov g, t" with t dying there: compute into g directly. */
-    const TCGOp *next = e->cur ? e->cur->next : NULL;
-    if (ts->kind == TCG_TEMP_EBB && ts->be_slot < 0 && next && next->opc == INDEX_op_mov &&
-        next->args[1] == a && tcg_op_dead(next, 1) && e->cur->nb_oargs == 1 &&
-        resident(e, &e->s->temps[next->args[0]])) {
-        e->skip = next;
-        return (uint16_t)(e->s->temps[next->args[0]].mem_offset / 8);
+    if (e->in_env && ts->kind == TCG_TEMP_EBB && ts->be_slot < 0 && e->cur &&
+        e->cur->nb_oargs == 1 && e->nfolded < RETARGET_MAX) {
+        const TCGOp *mv = find_retarget(e, a);
+        if (mv) {
+            ts->be_slot = e->s->temps[mv->args[0]].mem_offset / 8;
+            e->folded[e->nfolded++] = mv;
+            return (uint16_t)ts->be_slot;
+        }
     }
     return (uint16_t)temp_slot(e, ts);
+}
+
+static bool take_folded(Emitter *e, const TCGOp *op)
+{
+    for (unsigned i = 0; i < e->nfolded; i++) {
+        if (e->folded[i] == op) {
+            e->folded[i] = e->folded[--e->nfolded];
+            return true;
+        }
+    }
+    return false;
 }
 
 static bool is_output(const TCGOp *op, TCGArg a)
@@ -449,6 +519,33 @@ static bool fuse_env_test(Emitter *e, TCGOp *op)
     op_done(e, op);
     op_done(e, br);
     e->skip = br;
+    return true;
+}
+
+/* shl t, a, $s; add d, t, $c with t dying there (scaled-index addressing):
+ * one LEA_64. */
+static bool fuse_lea(Emitter *e, TCGOp *op)
+{
+    TCGContext *s = e->s;
+    TCGOp *add = op->next;
+    TCGTemp *sh = &s->temps[op->args[2]];
+    if (!add || add->opc != INDEX_op_add || add->type != TCG_TYPE_I64 ||
+        add->args[1] != op->args[0] || !tcg_op_dead(add, 1) || add->args[2] == op->args[0] ||
+        s->temps[op->args[0]].kind != TCG_TEMP_EBB || sh->kind != TCG_TEMP_CONST ||
+        sh->val > 63 || !fits_imm(&s->temps[add->args[2]])) {
+        return false;
+    }
+    uint16_t u[6];
+    u[2] = in_slot(e, op->args[1]);
+    op_done(e, op);
+    e->cur = add;
+    u[1] = out_slot(e, add->args[0]);
+    u[0] = BC_LEA_64;
+    u[3] = (uint16_t)sh->val;
+    set_imm32(u + 4, (uint32_t)s->temps[add->args[2]].val);
+    put_out(e, u, 6);
+    op_done(e, add);
+    e->skip = add;
     return true;
 }
 
@@ -762,6 +859,9 @@ static void emit_op(Emitter *e, TCGOp *op)
         e->too_big = true;   /* unknown op: cannot happen with ops.def in sync */
         return;
     }
+    if (op->opc == INDEX_op_shl && is64 && fuse_lea(e, op)) {
+        return;
+    }
     /* Second input first, so a load of the first leaves it in the accumulator. */
     TCGTemp *tb = &s->temps[a[2]];
     bool imm = fits_imm(tb);
@@ -817,10 +917,16 @@ static ptrdiff_t interp_gen_code(TCGContext *s, void *buf, size_t size, ptrdiff_
         uint16_t u[BC_FRAME_LEN] = { BC_FRAME, (uint16_t)e->base };
         put(e, u, BC_FRAME_LEN);
     }
+    e->nfolded = 0;
     for (TCGOp *op = s->first_op; op && !e->full && !e->too_big; op = op->next) {
-        if (op != e->skip) {
-            emit_op(e, op);
+        if (op == e->skip) {
+            continue;
         }
+        if (e->nfolded && take_folded(e, op)) {
+            op_done(e, op);
+            continue;
+        }
+        emit_op(e, op);
     }
     if (e->too_big) {
         return TCG_GEN_TOO_BIG;
@@ -840,6 +946,10 @@ static void interp_patch_goto_tb(void *code_rw, uintptr_t code_rx, const TCGJump
     uint64_t *field = (uint64_t *)((char *)code_rw + site->insn_off);
     if (target_rx && *(const uint16_t *)target_rx == BC_FRAME) {
         target_rx += BC_FRAME_LEN * sizeof(uint16_t);   /* same frame: only entries set it */
+        if (bc_is_entry_check((const uint16_t *)target_rx)) {
+            target_rx += BC_ENTRY_CHECK_LEN * sizeof(uint16_t);
+            target_rx |= BC_CHAIN_CHECKED;
+        }
     }
     __atomic_store_n(field, (uint64_t)target_rx, __ATOMIC_RELEASE);
 }

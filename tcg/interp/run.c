@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "../backend.h"
+#include "../cpu.h"
 #include "../helper.h"
 #include "../tlb.h"
 #include "bytecode.h"
@@ -253,6 +254,7 @@ uintptr_t tcg_interp_enter(void *env, const void *code)
     CASE(BSWAP64) R(1) = acc = __builtin_bswap64(R(2)); pc += 3; NEXT();
     CASE(EXTRH) R(1) = acc = R(2) >> 32; pc += 3; NEXT();
     CASE(CONCAT) R(1) = acc = (uint64_t)R32(2) | (R(3) << 32); pc += 4; NEXT();
+    CASE(LEA_64) R(1) = acc = (R(2) << pc[3]) + SIMM(4); pc += 6; NEXT();
 
     CASE(SETCOND_32) R(1) = acc = (uint64_t)cond32(pc[4], R32(2), R32(3)); pc += 5; NEXT();
     CASE(SETCOND_64) R(1) = acc = (uint64_t)cond64(pc[4], R(2), R(3)); pc += 5; NEXT();
@@ -466,7 +468,15 @@ uintptr_t tcg_interp_enter(void *env, const void *code)
     CASE(GOTO_TB) {
         const uint64_t *slot = (const uint64_t *)(((uintptr_t)(pc + 1) + 7) & ~(uintptr_t)7);
         uint64_t target = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-        pc = target ? (const uint16_t *)(uintptr_t)target : (const uint16_t *)(slot + 1);
+        if (target & BC_CHAIN_CHECKED) {
+            /* Linked past the target's entry check: do that check here. */
+            pc = (const uint16_t *)(uintptr_t)(target & ~(uint64_t)BC_CHAIN_CHECKED);
+            if (__builtin_expect(ld_u32((uintptr_t)env + TCG_ENV_EXIT_REQUEST_OFFSET) != 0, 0)) {
+                pc -= BC_ENTRY_CHECK_LEN;   /* back to it: the target leaves as it should */
+            }
+        } else {
+            pc = target ? (const uint16_t *)(uintptr_t)target : (const uint16_t *)(slot + 1);
+        }
         NEXT();
     }
     CASE(EXIT_TB) return (uintptr_t)bc_imm64(pc + 1);
@@ -476,7 +486,13 @@ uintptr_t tcg_interp_enter(void *env, const void *code)
             return 0;
         }
         pc = (const uint16_t *)(uintptr_t)target;
-        pc += *pc == BC_FRAME ? BC_FRAME_LEN : 0;   /* same frame: blocks of one env */
+        if (*pc == BC_FRAME) {   /* same frame: blocks of one env */
+            pc += BC_FRAME_LEN;
+            if (bc_is_entry_check(pc) &&
+                !ld_u32((uintptr_t)env + TCG_ENV_EXIT_REQUEST_OFFSET)) {
+                pc += BC_ENTRY_CHECK_LEN;
+            }
+        }
         NEXT();
     }
     CASE(MB) __atomic_thread_fence(__ATOMIC_SEQ_CST); pc += 1; NEXT();

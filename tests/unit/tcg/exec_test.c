@@ -371,6 +371,42 @@ TEST_CASE(exec_interrupt_long_loop)
     CHECK(tcg_exec_stats.exit_requested >= 1);
 }
 
+/* Two blocks chained into a cycle store no pc on their chained jumps: when
+ * an interrupt stops one at its entry check, the loop restores that block's
+ * pc, so the handler sees where the guest really was. */
+TEST_CASE(exec_interrupt_chained_cycle)
+{
+    toy_setup();
+    toy_org(0x4000);
+    toy_cpu->irq_handler = A_halt();
+    toy_org(0x1000);
+    A_sti();
+    A_movi(0);
+    A_jmp(0x2000);
+    toy_org(0x2000);
+    A_addi(1);
+    A_jmp(0x2100);
+    toy_org(0x2100);      /* same page: the two chain */
+    A_addi(2);
+    A_jmp(0x2000);
+    toy_cpu->pc = 0x1000;
+    pthread_t th;
+    pthread_create(&th, NULL, interrupt_later, &toy_cpu->common);
+    int r = toy_run_until_halt(toy_cpu, 100);
+    pthread_join(th, NULL);
+    CHECK_EQ(r, EXCP_HLT);
+    CHECK_EQ(toy_cpu->irq_count, 1);
+    CHECK(toy_cpu->acc > 1000);
+    /* After the 0x2000 block acc = 1 (mod 3), after the 0x2100 one 0. */
+    if (toy_cpu->irq_pc == 0x2000) {
+        CHECK_EQ(toy_cpu->acc % 3, 0);
+    } else {
+        CHECK_EQ(toy_cpu->irq_pc, 0x2100);
+        CHECK_EQ(toy_cpu->acc % 3, 1);
+    }
+    CHECK(tcg_exec_stats.chains_made >= 2);
+}
+
 /* A halted CPU with no work returns EXCP_HALTED; a waiter on the kick
  * generation wakes when another thread interrupts it, and the interrupt
  * is taken. */
@@ -484,6 +520,7 @@ int main(void)
     RUN_BACKENDS(exec_unaligned);
     RUN_BACKENDS(exec_mmio);
     RUN_BACKENDS(exec_interrupt_long_loop);
+    RUN_BACKENDS(exec_interrupt_chained_cycle);
     RUN_BACKENDS(exec_halt_wakes);
     RUN_BACKENDS(exec_buffer_full);
     RUN_BACKENDS(exec_kick_resumes);

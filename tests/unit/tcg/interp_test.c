@@ -7,12 +7,16 @@
 #include <time.h>
 
 #include "harness.h"
+#include "tcg/cpu.h"
+#include "tcg/interp/bytecode.h"
+#include "tcg/tlb.h"
 
 #define TEST_HELPERS(H) \
     H(six, TCG_CALL_NO_GLOBALS, i32, i64, i32, s32, i64, ptr, i32) \
     H(neg32, TCG_CALL_PURE | TCG_CALL_NO_GLOBALS, s32, s32) \
     H(where, TCG_CALL_NO_GLOBALS | TCG_CALL_MAY_RAISE, void, env) \
-    H(lookup, TCG_CALL_NO_GLOBALS, ptr, env)
+    H(lookup, TCG_CALL_NO_GLOBALS, ptr, env) \
+    H(kick, TCG_CALL_NO_GLOBALS, void, env)
 TEST_HELPERS(TCG_HELPER_DECLARE)
 TEST_HELPERS(TCG_HELPER_DEFINE)
 
@@ -33,6 +37,8 @@ uint32_t helper_six(uint64_t a, uint32_t b, int32_t c, uint64_t d, void *e, uint
 int32_t helper_neg32(int32_t v) { return -v; }
 void helper_where(void *env) { (void)env; where_pc = TCG_GETPC(); }
 void *helper_lookup(void *env) { (void)env; return lookup_result; }
+/* For a CPUState env: an exit request arriving while a block runs. */
+void helper_kick(void *env) { ((CPUState *)env)->exit_request = 1; }
 
 /* Dummy translation blocks: exit words carry their address. */
 static _Alignas(8) char tb_a[8], tb_b[8];
@@ -425,6 +431,137 @@ TEST_CASE(interp_speed)
            t_native / (double)iters / ir_ops, t_interp / t_native, t_translate / 1000);
 }
 
+/* ---- registers in env: a CPUState env (what the exec loop gives) ---- */
+
+typedef struct FrameCPU {
+    CPUState cs;
+    uint64_t r[4];            /* i64 globals: used in place */
+    uint32_t w;               /* i32 global: loaded and written back */
+} FrameCPU;
+
+static FrameCPU fcpu;
+static TCGContext fctx;
+static _Alignas(16) uint16_t fbuf_a[4096], fbuf_b[4096];
+static TCGCodeInfo finfo_a, finfo_b;
+static TCGTLBEntry ftlb;
+
+/* The core's block-entry check, as tcg/tb.c emits it. */
+static TCGLabel *frame_block_start(void)
+{
+    tcg_func_start(&fctx);
+    TCGv_i32 t = tcg_temp_new_i32();
+    TCGLabel *l = gen_new_label();
+    tcg_gen_ld_i32(t, tcg_env, (intptr_t)TCG_ENV_EXIT_REQUEST_OFFSET);
+    tcg_gen_brcondi_i32(TCG_COND_NE, t, 0, l);
+    return l;
+}
+
+TEST_CASE(registers_in_env_globals_in_place_and_inline_tlb)
+{
+    tcg_context_init(&fctx, &tcg_interp_backend, &test_mem_ops);
+    fctx.env_is_cpu = true;
+    TCGv_i64 r[4];
+    static const char *const names[4] = { "f0", "f1", "f2", "f3" };
+    for (int i = 0; i < 4; i++) {
+        r[i] = tcg_global_mem_new_i64(offsetof(FrameCPU, r) + 8 * i, names[i]);
+    }
+    TCGv_i32 w = tcg_global_mem_new_i32(offsetof(FrameCPU, w), "fw");
+    /* One TLB entry: guest page 0 is test_mem (reads and writes). */
+    fcpu.cs.tlb_fast[1].mask = 0;
+    fcpu.cs.tlb_fast[1].table = &ftlb;
+    ftlb.addr_read = ftlb.addr_write = 0;
+    ftlb.addr_code = (uint64_t)-1;
+    ftlb.addend = (uintptr_t)test_mem;
+
+    /* A: r0 = r1 + r2; r3 = [r1] (TLB hit); [r2] = r0 (page 1: slow path);
+     *    w = r0 + 1; goto_tb 0 -> B. B: r0 *= 3. */
+    TCGLabel *l = frame_block_start();
+    tcg_gen_insn_start(0x100, 0);
+    TCGv_i64 t = tcg_temp_new_i64();
+    tcg_gen_add_i64(t, r[1], r[2]);
+    tcg_gen_mov_i64(r[0], t);
+    tcg_gen_guest_ld_i64(r[3], r[1], 1, MO_UQ);
+    tcg_gen_guest_st_i64(r[0], r[2], 1, MO_UL);
+    TCGv_i32 t32 = tcg_temp_new_i32();
+    tcg_gen_extrl_i64_i32(t32, r[0]);
+    tcg_gen_addi_i32(w, t32, 1);
+    tcg_gen_goto_tb(0);
+    tcg_gen_exit_tb(tb_a, 0);
+    gen_set_label(l);
+    tcg_gen_exit_tb(tb_a, TCG_TB_EXIT_REQUESTED);
+    CHECK(tcg_gen_code(&fctx, fbuf_a, sizeof(fbuf_a), 0, &finfo_a) > 0);
+    CHECK_EQ(fbuf_a[0], BC_FRAME);
+
+    l = frame_block_start();
+    tcg_gen_insn_start(0x200, 0);
+    tcg_gen_muli_i64(r[0], r[0], 3);
+    tcg_gen_exit_tb(tb_b, 1);
+    gen_set_label(l);
+    tcg_gen_exit_tb(tb_b, TCG_TB_EXIT_REQUESTED);
+    CHECK(tcg_gen_code(&fctx, fbuf_b, sizeof(fbuf_b), 0, &finfo_b) > 0);
+
+    fcpu.r[1] = 16;
+    fcpu.r[2] = 0x1000 + 40;
+    for (int i = 0; i < 8; i++) {
+        test_mem[16 + i] = (uint8_t)(0x11 * (i + 1));
+    }
+    mem_calls = 0;
+    CHECK_EQ(tcg_interp_backend.enter(&fcpu, fbuf_a), (uintptr_t)tb_a | 0);
+    uint64_t sum = 16 + 0x1000 + 40;
+    CHECK_EQ(fcpu.r[0], sum);
+    CHECK_EQ(fcpu.r[3], 0x8877665544332211ull);
+    CHECK_EQ(mem_calls, 1);                   /* only the store missed the TLB */
+    CHECK_EQ(test_mem[0x1000 + 40], (uint8_t)sum);
+    CHECK_EQ(test_mem[0x1000 + 41], (uint8_t)(sum >> 8));
+    CHECK_EQ(mem_seen_r[0], 0);               /* harness snapshots TestCPU, not this env */
+    CHECK_EQ(fcpu.w, (uint32_t)sum + 1);
+
+    /* Chained: B runs after A without a return to the loop; with an exit
+     * request B's entry check (done by the goto_tb) leaves through B. */
+    tcg_interp_backend.patch_goto_tb(fbuf_a, (uintptr_t)fbuf_a, &finfo_a.jump[0],
+                                     (uintptr_t)fbuf_b);
+    CHECK_EQ(tcg_interp_backend.enter(&fcpu, fbuf_a), (uintptr_t)tb_b | 1);
+    CHECK_EQ(fcpu.r[0], sum * 3);
+    fcpu.cs.exit_request = 1;
+    CHECK_EQ(tcg_interp_backend.enter(&fcpu, fbuf_a), (uintptr_t)tb_a | TCG_TB_EXIT_REQUESTED);
+    fcpu.cs.exit_request = 0;
+    CHECK_EQ(tcg_interp_backend.enter(&fcpu, fbuf_a), (uintptr_t)tb_b | 1);
+    tcg_interp_backend.patch_goto_tb(fbuf_a, (uintptr_t)fbuf_a, &finfo_a.jump[0], 0);
+    CHECK_EQ(tcg_interp_backend.enter(&fcpu, fbuf_a), (uintptr_t)tb_a | 0);
+
+    /* A request made while A runs (after its entry check): the chained jump
+     * into B must still see it, at B. */
+    l = frame_block_start();
+    tcg_gen_insn_start(0x300, 0);
+    tcg_gen_addi_i64(r[0], r[0], 1);
+    gen_helper_kick(tcg_env);
+    tcg_gen_goto_tb(0);
+    tcg_gen_exit_tb(tb_a, 0);
+    gen_set_label(l);
+    tcg_gen_exit_tb(tb_a, TCG_TB_EXIT_REQUESTED);
+    CHECK(tcg_gen_code(&fctx, fbuf_a, sizeof(fbuf_a), 0, &finfo_a) > 0);
+    tcg_interp_backend.patch_goto_tb(fbuf_a, (uintptr_t)fbuf_a, &finfo_a.jump[0],
+                                     (uintptr_t)fbuf_b);
+    fcpu.r[0] = 5;
+    CHECK_EQ(tcg_interp_backend.enter(&fcpu, fbuf_a), (uintptr_t)tb_b | TCG_TB_EXIT_REQUESTED);
+    CHECK_EQ(fcpu.r[0], 6);                   /* B did not run */
+    fcpu.cs.exit_request = 0;
+    /* goto_ptr into B skips its FRAME and does its check the same way. */
+    l = frame_block_start();
+    TCGv_ptr p = tcg_temp_new_ptr();
+    gen_helper_kick(tcg_env);
+    gen_helper_lookup(p, tcg_env);
+    tcg_gen_goto_ptr(p);
+    gen_set_label(l);
+    tcg_gen_exit_tb(tb_a, TCG_TB_EXIT_REQUESTED);
+    CHECK(tcg_gen_code(&fctx, fbuf_a, sizeof(fbuf_a), 0, &finfo_a) > 0);
+    lookup_result = fbuf_b;
+    CHECK_EQ(tcg_interp_backend.enter(&fcpu, fbuf_a), (uintptr_t)tb_b | TCG_TB_EXIT_REQUESTED);
+    fcpu.cs.exit_request = 0;
+    lookup_result = NULL;
+    tcg_func_start(&test_ctx);
+}
+
 int main(void)
 {
     harness_init();
@@ -437,6 +574,7 @@ int main(void)
     RUN(helper_call_abi);
     RUN(translation_limits);
     RUN(dump_ops);
+    RUN(registers_in_env_globals_in_place_and_inline_tlb);
     RUN(interp_speed);
     TEST_EXIT();
 }

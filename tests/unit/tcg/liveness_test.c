@@ -208,6 +208,88 @@ TEST_CASE(i32_globals_keep_their_width)
     CHECK_EQ(cpu.w[2], 0xabcdef01);
 }
 
+TEST_CASE(tb_temp_never_read_again_is_dropped)
+{
+    /* t is written, a branch follows, nobody reads t afterwards: with only
+     * forward branches it needs no memory slot and its write goes. */
+    block_start(false);
+    TCGLabel *l = gen_new_label();
+    TCGv_i64 t = tcg_temp_new_tb_i64(), k = tcg_temp_new_tb_i64();
+    tcg_gen_add_i64(t, gr[1], gr[2]);
+    tcg_gen_mov_i64(k, gr[1]);
+    tcg_gen_brcondi_i64(TCG_COND_EQ, gr[3], 0, l);
+    tcg_gen_movi_i64(gr[0], 1);
+    gen_set_label(l);
+    tcg_gen_mov_i64(gr[4], k);                /* k is read after the label: kept */
+    tcg_gen_exit_tb(NULL, 0);
+    tcg_liveness(&test_ctx);
+    CHECK_EQ(count_ops(INDEX_op_add), 0);
+    TCGOp *mk = nth_op(0);
+    CHECK_EQ(mk->opc, INDEX_op_mov);
+    CHECK(tcg_op_sync(mk, 0));                /* in its slot for the label */
+    for (int taken = 0; taken < 2; taken++) {
+        block_start(false);
+        l = gen_new_label();
+        t = tcg_temp_new_tb_i64();
+        k = tcg_temp_new_tb_i64();
+        tcg_gen_add_i64(t, gr[1], gr[2]);
+        tcg_gen_mov_i64(k, gr[1]);
+        tcg_gen_brcondi_i64(TCG_COND_EQ, gr[3], 0, l);
+        tcg_gen_movi_i64(gr[0], 1);
+        gen_set_label(l);
+        tcg_gen_mov_i64(gr[4], k);
+        tcg_gen_exit_tb(NULL, 0);
+        CHECK(block_compile() > 0);
+        cpu.r[0] = 0;
+        cpu.r[1] = 9;
+        cpu.r[3] = (uint64_t)taken;
+        block_run();
+        CHECK_EQ(cpu.r[4], 9);
+        CHECK_EQ(cpu.r[0], (uint64_t)taken);
+    }
+}
+
+TEST_CASE(tb_temp_live_across_a_backward_branch)
+{
+    /* A loop: t is read at the top, written at the bottom; the write must
+     * stay although nothing after it in op order reads t. */
+    block_start(false);
+    TCGLabel *top = gen_new_label();
+    TCGv_i64 t = tcg_temp_new_tb_i64(), n = tcg_temp_new_tb_i64();
+    tcg_gen_movi_i64(t, 0);
+    tcg_gen_movi_i64(n, 5);
+    gen_set_label(top);
+    tcg_gen_add_i64(gr[0], t, gr[1]);
+    tcg_gen_mov_i64(t, gr[0]);
+    tcg_gen_subi_i64(n, n, 1);
+    tcg_gen_brcondi_i64(TCG_COND_NE, n, 0, top);
+    tcg_gen_exit_tb(NULL, 0);
+    CHECK(block_compile() > 0);
+    cpu.r[1] = 3;
+    block_run();
+    CHECK_EQ(cpu.r[0], 15);
+}
+
+TEST_CASE(globals_live_but_not_synced_at_guest_access)
+{
+    /* A guest access reads every global (its slow path may fault), so a
+     * global written before it is live there; memory is the backend's job
+     * on the slow path, not liveness's. */
+    block_start(false);
+    TCGv_i64 v = tcg_temp_new_i64();
+    tcg_gen_movi_i64(gr[1], 77);              /* 0 */
+    tcg_gen_guest_ld_i64(v, gr[3], 0, MO_UQ); /* 1 */
+    tcg_gen_movi_i64(gr[1], 88);              /* 2: redefined after the access */
+    tcg_gen_add_i64(gr[4], v, gr[1]);
+    tcg_gen_exit_tb(NULL, 0);
+    tcg_liveness(&test_ctx);
+    TCGOp *op0 = nth_op(0);
+    CHECK_EQ(op0->opc, INDEX_op_mov);         /* kept: the access may need it */
+    CHECK(!tcg_op_sync(op0, 0));
+    CHECK(!tcg_op_dead(op0, 0));
+    CHECK(!tcg_op_dead(nth_op(1), 1));        /* r3 does not die at the access */
+}
+
 TEST_CASE(no_sync_misses)
 {
     CHECK_EQ(test_ctx.stats.sync_misses, 0);
@@ -224,6 +306,9 @@ int main(void)
     RUN(guest_memory_fault_sees_precise_state);
     RUN(globals_synced_on_both_sides_of_a_branch);
     RUN(i32_globals_keep_their_width);
+    RUN(tb_temp_never_read_again_is_dropped);
+    RUN(tb_temp_live_across_a_backward_branch);
+    RUN(globals_live_but_not_synced_at_guest_access);
     RUN(no_sync_misses);
     TEST_EXIT();
 }

@@ -1,7 +1,8 @@
 /*
  * The optimizer: random programs give the same CPU state and memory under an
  * IR-walking reference evaluator, unoptimized and optimized; constant expressions fold to one mov; copies propagate; identities,
- * branch folding, unreachable code, dead results and unused PURE calls go.
+ * branch folding, unreachable code, dead results and unused PURE calls go;
+ * extensions of values known narrow become copies; repeated pure ops fold.
  */
 #include "harness.h"
 
@@ -797,6 +798,62 @@ TEST_CASE(knowledge_forgotten_at_labels)
     }
 }
 
+TEST_CASE(known_zero_bits_make_extensions_copies)
+{
+    block_start(true);
+    TCGv_i64 t = tcg_temp_new_i64(), u = tcg_temp_new_i64(), v = tcg_temp_new_i64();
+    tcg_gen_ext8u_i64(t, gr[1]);              /* t < 0x100 */
+    tcg_gen_ext32u_i64(u, t);                 /* copy */
+    tcg_gen_andi_i64(u, u, 0x1ff);            /* copy */
+    tcg_gen_ext16s_i64(v, u);                 /* copy: bit 15 known clear */
+    tcg_gen_shli_i64(v, v, 20);               /* < 2^28 */
+    tcg_gen_ext32u_i64(gr[0], v);             /* copy */
+    tcg_gen_ext32u_i64(gr[2], gr[3]);         /* unknown bits: kept */
+    tcg_gen_shli_i64(t, gr[4], 1);
+    tcg_gen_ext32u_i64(gr[5], t);             /* bit 32 may be set: kept */
+    tcg_gen_ext8s_i64(gr[6], t);              /* bit 7 may be set: kept */
+    tcg_gen_exit_tb(NULL, 0);
+    CHECK(block_compile() > 0);
+    CHECK_EQ(count_ops(INDEX_op_ext32u), 2);
+    CHECK_EQ(count_ops(INDEX_op_and), 0);
+    CHECK_EQ(count_ops(INDEX_op_ext16s), 0);
+    CHECK_EQ(count_ops(INDEX_op_ext8s), 1);
+    for (int it = 0; it < 50; it++) {
+        uint64_t a = rnd_value(), b = rnd_value(), c = rnd_value();
+        cpu.r[1] = a;
+        cpu.r[3] = b;
+        cpu.r[4] = c;
+        block_run();
+        CHECK_EQ(cpu.r[0], (a & 0xff) << 20);
+        CHECK_EQ(cpu.r[2], (uint32_t)b);
+        CHECK_EQ(cpu.r[5], (uint32_t)(c << 1));
+        CHECK_EQ(cpu.r[6], (uint64_t)(int64_t)(int8_t)(c << 1));
+    }
+}
+
+TEST_CASE(common_subexpressions_computed_once)
+{
+    block_start(true);
+    TCGv_i64 a = tcg_temp_new_i64(), b = tcg_temp_new_i64(), c = tcg_temp_new_i64();
+    tcg_gen_ext32u_i64(a, gr[1]);
+    tcg_gen_ext32u_i64(b, gr[1]);             /* same value: a copy of a */
+    tcg_gen_add_i64(gr[0], a, b);
+    tcg_gen_ext32u_i64(a, gr[1]);             /* into a again, unchanged: goes */
+    tcg_gen_mov_i64(gr[2], a);
+    tcg_gen_addi_i64(gr[1], gr[1], 1);
+    tcg_gen_ext32u_i64(c, gr[1]);             /* r1 changed: computed again */
+    tcg_gen_mov_i64(gr[3], c);
+    tcg_gen_exit_tb(NULL, 0);
+    CHECK(block_compile() > 0);
+    CHECK_EQ(count_ops(INDEX_op_ext32u), 2);
+    uint64_t v = 0x12345678ffffffffull;
+    cpu.r[1] = v;
+    block_run();
+    CHECK_EQ(cpu.r[0], 2 * (uint64_t)0xffffffffu);
+    CHECK_EQ(cpu.r[2], 0xffffffffu);
+    CHECK_EQ(cpu.r[3], (uint32_t)(v + 1));
+}
+
 int main(void)
 {
     harness_init();
@@ -809,5 +866,7 @@ int main(void)
     RUN(pure_calls_removed_when_unused_others_kept);
     RUN(branch_folding_and_unreachable_code);
     RUN(knowledge_forgotten_at_labels);
+    RUN(known_zero_bits_make_extensions_copies);
+    RUN(common_subexpressions_computed_once);
     TEST_EXIT();
 }

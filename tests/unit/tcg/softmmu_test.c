@@ -2,7 +2,7 @@
  * The softmmu's C side with the toy guest (toy_cpu.h): MMIO sizes, endian
  * and sign handling, page-crossing splits (faults before any byte is
  * written), victim TLB, flushes (page, mmu, non-global, large page),
- * resizing, ROM/unassigned, host pointers, physical accesses, code fetch,
+ * resizing (at flushes and while missing), ROM/unassigned, host pointers, physical accesses, code fetch,
  * write tracking of code pages, memory map changes (also from inside a block).
  */
 #include "toy_cpu.h"
@@ -181,6 +181,26 @@ TEST_CASE(softmmu_resize)
         tlb_flush_all(CPU);
     CHECK_EQ(tlb_size(0), TCG_TLB_MIN_ENTRIES);
     /* Still correct after the resizes. */
+    toy_ram[0x12345] = 0x5c;
+    CHECK_EQ(tcg_mem_load(CPU, 0x12345, MO_UB, 0, 0), 0x5c);
+}
+
+/* A table that keeps missing with no flush to resize it at (one address
+ * space touching more pages than it holds) grows at once. */
+TEST_CASE(softmmu_grows_while_missing)
+{
+    toy_setup();
+    CHECK_EQ(tlb_size(0), TCG_TLB_MIN_ENTRIES);
+    for (int pass = 0; pass < 4; pass++) {
+        for (uint64_t p = 0; p < 2 * TCG_TLB_MIN_ENTRIES; p++)
+            tcg_mem_load(CPU, 0x10000 + p * TCG_PAGE_SIZE, MO_UB, 0, 0);
+    }
+    CHECK(tlb_size(0) >= 2 * TCG_TLB_MIN_ENTRIES);
+    CHECK_EQ(tlb_size(1), TCG_TLB_MIN_ENTRIES);
+    unsigned fills = toy_fills;
+    for (uint64_t p = 0; p < 2 * TCG_TLB_MIN_ENTRIES; p++)
+        tcg_mem_load(CPU, 0x10000 + p * TCG_PAGE_SIZE, MO_UB, 0, 0);
+    CHECK_EQ(toy_fills, fills);                     /* the working set fits now */
     toy_ram[0x12345] = 0x5c;
     CHECK_EQ(tcg_mem_load(CPU, 0x12345, MO_UB, 0, 0), 0x5c);
 }
@@ -374,6 +394,7 @@ int main(void)
     RUN_BACKENDS(softmmu_flushes);
     RUN_BACKENDS(softmmu_large_page);
     RUN_BACKENDS(softmmu_resize);
+    RUN_BACKENDS(softmmu_grows_while_missing);
     RUN_BACKENDS(softmmu_rom_unassigned);
     RUN_BACKENDS(softmmu_host_ptr);
     RUN_BACKENDS(softmmu_phys);

@@ -179,8 +179,8 @@ static unsigned toy_insn_len(uint8_t op)
 
 static void toy_goto(TranslationBlock *tb, unsigned n, uint64_t dest)
 {
-    tcg_gen_movi_i64(toy_pcv, (int64_t)dest);
     tcg_gen_goto_tb(n);
+    tcg_gen_movi_i64(toy_pcv, (int64_t)dest);   /* the unchained path only (tcg/README.md) */
     tcg_gen_exit_tb(tb, n);
 }
 
