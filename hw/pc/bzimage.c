@@ -4,6 +4,7 @@
  * libzstd (zstd), and vmlinux ELF-64 parsing (System V gABI, program headers
  * and notes). Leaves out bzip2, LZO and LZ4, and ELF section headers.
  */
+#include "mimic/le.h"
 #include "hw/pc/bzimage.h"
 
 #include <inttypes.h>
@@ -62,9 +63,6 @@ static BzimageResult fail(BzimageResult r, const char **err, const char *fmt, ..
     return r;
 }
 
-static uint16_t ld16(const uint8_t *p) { return p[0] | p[1] << 8; }
-static uint32_t ld32(const uint8_t *p) { return ld16(p) | (uint32_t)ld16(p + 2) << 16; }
-static uint64_t ld64(const uint8_t *p) { return ld32(p) | (uint64_t)ld32(p + 4) << 32; }
 
 const char *bzimage_format_name(BzimageFormat f)
 {
@@ -100,14 +98,14 @@ BzimageResult bzimage_payload(const uint8_t *k, size_t n, const uint8_t **payloa
 {
     if (!k || n < HDR_MIN_SIZE || memcmp(k + HDR_MAGIC, "HdrS", 4) != 0)
         return fail(BZIMAGE_UNSUPPORTED, err, "not a bzImage with a full setup header");
-    uint16_t version = ld16(k + HDR_VERSION);
+    uint16_t version = ld_le16(k + HDR_VERSION);
     if (version < PROTOCOL_PAYLOAD)
         return fail(BZIMAGE_UNSUPPORTED, err, "boot protocol %u.%02u has no payload "
                     "fields; need 2.08 or newer", version >> 8, version & 0xff);
     unsigned sects = k[HDR_SETUP_SECTS] ? k[HDR_SETUP_SECTS] : 4;
     uint64_t setup = (uint64_t)(sects + 1) * 512;
-    uint64_t pm = (uint64_t)ld32(k + HDR_SYSSIZE) * 16;
-    uint64_t off = ld32(k + HDR_PAYLOAD_OFFSET), plen = ld32(k + HDR_PAYLOAD_LENGTH);
+    uint64_t pm = (uint64_t)ld_le32(k + HDR_SYSSIZE) * 16;
+    uint64_t off = ld_le32(k + HDR_PAYLOAD_OFFSET), plen = ld_le32(k + HDR_PAYLOAD_LENGTH);
     if (setup >= n)
         return fail(BZIMAGE_CORRUPT, err, "image truncated: %zu bytes, setup code "
                     "alone is %" PRIu64, n, setup);
@@ -235,7 +233,7 @@ BzimageResult bzimage_decompress(const uint8_t *payload, size_t len, uint64_t li
                     bzimage_format_name(f), len);
     if (limit > BZIMAGE_MAX_VMLINUX)
         limit = BZIMAGE_MAX_VMLINUX;
-    uint64_t want = ld32(payload + len - SIZE_TRAILER);
+    uint64_t want = ld_le32(payload + len - SIZE_TRAILER);
     if (want < EHDR64_SIZE || want > limit)
         return fail(BZIMAGE_CORRUPT, err, "%s payload declares %" PRIu64 " decompressed "
                     "bytes; expected %u to %" PRIu64, bzimage_format_name(f), want,
@@ -271,8 +269,8 @@ static uint64_t find_pvh_entry(const uint8_t *p, uint64_t n)
 {
     uint64_t off = 0;
     while (n - off >= 12) {
-        uint64_t namesz = ld32(p + off), descsz = ld32(p + off + 4);
-        uint32_t type = ld32(p + off + 8);
+        uint64_t namesz = ld_le32(p + off), descsz = ld_le32(p + off + 4);
+        uint32_t type = ld_le32(p + off + 8);
         uint64_t name = off + 12;
         uint64_t desc = name + ((namesz + 3) & ~3ull);
         uint64_t next = desc + ((descsz + 3) & ~3ull);
@@ -281,7 +279,7 @@ static uint64_t find_pvh_entry(const uint8_t *p, uint64_t n)
         if (namesz == 4 && memcmp(p + name, "Xen", 4) == 0 &&
             type == XEN_ELFNOTE_PHYS32_ENTRY && (descsz == 4 || descsz == 8)) {
             /* The kernel emits a pointer-sized value (.quad on x86-64). */
-            uint64_t e = descsz == 8 ? ld64(p + desc) : ld32(p + desc);
+            uint64_t e = descsz == 8 ? ld_le64(p + desc) : ld_le32(p + desc);
             return e <= UINT32_MAX ? e : 0;
         }
         off = next;
@@ -297,12 +295,12 @@ BzimageResult vmlinux_parse(uint8_t *elf, size_t n, Vmlinux *v, const char **err
         return fail(BZIMAGE_UNSUPPORTED, err, "32-bit kernel: only an x86-64 vmlinux is "
                     "entered directly");
     if (elf[EI_CLASS] != ELFCLASS64 || elf[EI_DATA] != ELFDATA2LSB ||
-        ld16(elf + 16) != ET_EXEC || ld16(elf + 18) != EM_X86_64)
+        ld_le16(elf + 16) != ET_EXEC || ld_le16(elf + 18) != EM_X86_64)
         return fail(BZIMAGE_CORRUPT, err, "decompressed kernel is not an x86-64 "
                     "executable ELF (class %u, type %u, machine %u)",
-                    elf[EI_CLASS], ld16(elf + 16), ld16(elf + 18));
-    uint64_t entry = ld64(elf + 24), phoff = ld64(elf + 32);
-    unsigned phentsize = ld16(elf + 54), phnum = ld16(elf + 56);
+                    elf[EI_CLASS], ld_le16(elf + 16), ld_le16(elf + 18));
+    uint64_t entry = ld_le64(elf + 24), phoff = ld_le64(elf + 32);
+    unsigned phentsize = ld_le16(elf + 54), phnum = ld_le16(elf + 56);
     if (phentsize != PHDR64_SIZE || phnum == 0 || phnum > VMLINUX_MAX_PHDRS ||
         phoff > n || (uint64_t)phnum * PHDR64_SIZE > n - phoff)
         return fail(BZIMAGE_CORRUPT, err, "vmlinux program headers (%u of %u bytes at "
@@ -312,9 +310,9 @@ BzimageResult vmlinux_parse(uint8_t *elf, size_t n, Vmlinux *v, const char **err
     memset(&t, 0, sizeof(t));
     for (unsigned i = 0; i < phnum; i++) {
         const uint8_t *ph = elf + phoff + (uint64_t)i * PHDR64_SIZE;
-        uint32_t type = ld32(ph), flags = ld32(ph + 4);
-        uint64_t off = ld64(ph + 8), paddr = ld64(ph + 24);
-        uint64_t filesz = ld64(ph + 32), memsz = ld64(ph + 40);
+        uint32_t type = ld_le32(ph), flags = ld_le32(ph + 4);
+        uint64_t off = ld_le64(ph + 8), paddr = ld_le64(ph + 24);
+        uint64_t filesz = ld_le64(ph + 32), memsz = ld_le64(ph + 40);
         if (off > n || filesz > n - off)
             return fail(BZIMAGE_CORRUPT, err, "vmlinux segment %u [0x%" PRIx64 ", +0x%"
                         PRIx64 ") lies outside the file", i, off, filesz);
@@ -369,8 +367,8 @@ BzimageResult bzimage_unpack(const uint8_t *k, size_t n, Vmlinux *v, const char 
         return r;
     /* The decompressor writes the whole vmlinux.bin inside init_size. */
     uint64_t limit = BZIMAGE_MAX_VMLINUX;
-    if (ld16(k + HDR_VERSION) >= PROTOCOL_INIT_SIZE && ld32(k + HDR_INIT_SIZE) < limit)
-        limit = ld32(k + HDR_INIT_SIZE);
+    if (ld_le16(k + HDR_VERSION) >= PROTOCOL_INIT_SIZE && ld_le32(k + HDR_INIT_SIZE) < limit)
+        limit = ld_le32(k + HDR_INIT_SIZE);
     uint8_t *elf;
     size_t size;
     r = bzimage_decompress(payload, len, limit, &elf, &size, err);

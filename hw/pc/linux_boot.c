@@ -8,6 +8,7 @@
  * With a host-unpacked vmlinux (bzimage.h) its ELF segments replace the
  * protected-mode code and the CPU starts in the kernel proper's startup_64.
  */
+#include "mimic/le.h"
 #include "hw/pc/linux_boot.h"
 
 #include <inttypes.h>
@@ -84,12 +85,6 @@ static bool fail(const char **err, const char *fmt, ...)
     return false;
 }
 
-static uint16_t ld16(const uint8_t *p) { return p[0] | p[1] << 8; }
-static uint32_t ld32(const uint8_t *p) { return ld16(p) | (uint32_t)ld16(p + 2) << 16; }
-static uint64_t ld64(const uint8_t *p) { return ld32(p) | (uint64_t)ld32(p + 4) << 32; }
-static void st16(uint8_t *p, uint16_t v) { p[0] = v; p[1] = v >> 8; }
-static void st32(uint8_t *p, uint32_t v) { st16(p, v); st16(p + 2, v >> 16); }
-static void st64(uint8_t *p, uint64_t v) { st32(p, v); st32(p + 4, v >> 32); }
 
 bool linux_is_bzimage(const uint8_t *k, size_t n)
 {
@@ -150,13 +145,13 @@ static void build_page_tables(uint8_t *ram, uint64_t ram_size)
     if (ngib > LINUX_IDMAP_MAX_GIB)
         ngib = LINUX_IDMAP_MAX_GIB;
     memset(ram + LINUX_PML4_ADDR, 0, 2 * PAGE_SIZE);
-    st64(ram + LINUX_PML4_ADDR, LINUX_PDPT_ADDR | PTE_P | PTE_RW);
+    st_le64(ram + LINUX_PML4_ADDR, LINUX_PDPT_ADDR | PTE_P | PTE_RW);
     for (uint64_t g = 0; g < ngib; g++) {
         uint8_t *pd = ram + LINUX_PD_ADDR + g * PAGE_SIZE;
-        st64(ram + LINUX_PDPT_ADDR + g * 8,
+        st_le64(ram + LINUX_PDPT_ADDR + g * 8,
              (LINUX_PD_ADDR + g * PAGE_SIZE) | PTE_P | PTE_RW);
         for (uint64_t j = 0; j < 512; j++)
-            st64(pd + j * 8, (g * GIB + (j << 21)) | PTE_P | PTE_RW | PTE_PS);
+            st_le64(pd + j * 8, (g * GIB + (j << 21)) | PTE_P | PTE_RW | PTE_PS);
     }
 }
 
@@ -182,11 +177,11 @@ bool linux_boot_setup(uint8_t *ram, uint64_t ram_size,
                     "setup header", k ? n : 0);
     if (!linux_is_bzimage(k, n))
         return fail(err, "not a bzImage: no \"HdrS\" setup header at 0x202");
-    if (ld16(k + HDR_BOOT_FLAG) != BOOT_FLAG_MAGIC)
+    if (ld_le16(k + HDR_BOOT_FLAG) != BOOT_FLAG_MAGIC)
         return fail(err, "not a bzImage: boot flag at 0x1fe is 0x%04x, "
-                    "not 0xaa55", ld16(k + HDR_BOOT_FLAG));
+                    "not 0xaa55", ld_le16(k + HDR_BOOT_FLAG));
 
-    uint16_t version = ld16(k + HDR_VERSION);
+    uint16_t version = ld_le16(k + HDR_VERSION);
     if (version < 0x202)
         return fail(err, "boot protocol %u.%02u is too old; need 2.02 or newer",
                     version >> 8, version & 0xff);
@@ -198,8 +193,8 @@ bool linux_boot_setup(uint8_t *ram, uint64_t ram_size,
      * them from an older kernel would read its setup code. */
     unsigned setup_sects = k[HDR_SETUP_SECTS] ? k[HDR_SETUP_SECTS] : 4;
     size_t setup_size = (size_t)(setup_sects + 1) * 512;
-    uint64_t syssize = version >= 0x204 ? ld32(k + HDR_SYSSIZE)
-                                        : ld16(k + HDR_SYSSIZE);
+    uint64_t syssize = version >= 0x204 ? ld_le32(k + HDR_SYSSIZE)
+                                        : ld_le16(k + HDR_SYSSIZE);
     if (n <= setup_size)
         return fail(err, "kernel image truncated: %zu bytes, but its setup "
                     "code alone is %zu", n, setup_size);
@@ -211,9 +206,9 @@ bool linux_boot_setup(uint8_t *ram, uint64_t ram_size,
     if (hdr_end > HDR_END_MAX)
         hdr_end = HDR_END_MAX;
 
-    uint64_t init_size = version >= 0x20a ? ld32(k + HDR_INIT_SIZE) : 0;
+    uint64_t init_size = version >= 0x20a ? ld_le32(k + HDR_INIT_SIZE) : 0;
     uint64_t need = init_size > pm_size ? init_size : pm_size;
-    uint64_t pref = version >= 0x20a ? ld64(k + HDR_PREF_ADDRESS) : 0;
+    uint64_t pref = version >= 0x20a ? ld_le64(k + HDR_PREF_ADDRESS) : 0;
     bool relocatable = version >= 0x205 && k[HDR_RELOCATABLE];
     uint64_t load = DEFAULT_LOAD;
     const Vmlinux *v = p->vmlinux;
@@ -233,7 +228,7 @@ bool linux_boot_setup(uint8_t *ram, uint64_t ram_size,
 
     const char *cmdline = p->cmdline ? p->cmdline : "";
     size_t cmdlen = strlen(cmdline);
-    uint64_t cmdmax = version >= 0x206 ? ld32(k + HDR_CMDLINE_SIZE)
+    uint64_t cmdmax = version >= 0x206 ? ld_le32(k + HDR_CMDLINE_SIZE)
                                        : OLD_CMDLINE_MAX;
     if (cmdmax > LINUX_CMDLINE_AREA - 1)
         cmdmax = LINUX_CMDLINE_AREA - 1;
@@ -241,14 +236,14 @@ bool linux_boot_setup(uint8_t *ram, uint64_t ram_size,
         return fail(err, "command line is %zu bytes; this kernel accepts at "
                     "most %" PRIu64, cmdlen, cmdmax);
 
-    if (p->entry64 && !v && (version < 0x20c || !(ld16(k + HDR_XLOADFLAGS) & XLF_KERNEL_64)))
+    if (p->entry64 && !v && (version < 0x20c || !(ld_le16(k + HDR_XLOADFLAGS) & XLF_KERNEL_64)))
         return fail(err, "kernel has no 64-bit entry point (boot protocol "
                     "%u.%02u, XLF_KERNEL_64 not set); use the 32-bit entry",
                     version >> 8, version & 0xff);
 
     uint64_t initrd_addr = 0;
     if (p->initrd && p->initrd_size) {
-        uint64_t top = version >= 0x203 ? (uint64_t)ld32(k + HDR_INITRD_ADDR_MAX) + 1
+        uint64_t top = version >= 0x203 ? (uint64_t)ld_le32(k + HDR_INITRD_ADDR_MAX) + 1
                                         : (uint64_t)OLD_INITRD_MAX + 1;
         if (top > lowmem)
             top = lowmem;
@@ -283,18 +278,18 @@ bool linux_boot_setup(uint8_t *ram, uint64_t ram_size,
     memcpy(bp + HDR_START, k + HDR_START, hdr_end - HDR_START);
     bp[HDR_TYPE_OF_LOADER] = LOADER_UNKNOWN;
     bp[HDR_LOADFLAGS] |= CAN_USE_HEAP;
-    st16(bp + HDR_HEAP_END_PTR, HEAP_END_PTR);
-    st32(bp + HDR_CODE32_START, (uint32_t)load);
-    st32(bp + HDR_CMD_LINE_PTR, LINUX_CMDLINE_ADDR);
-    st32(bp + HDR_RAMDISK_IMAGE, (uint32_t)initrd_addr);
-    st32(bp + HDR_RAMDISK_SIZE, initrd_addr ? (uint32_t)p->initrd_size : 0);
-    st64(bp + BP_ACPI_RSDP_ADDR, p->acpi_rsdp);
+    st_le16(bp + HDR_HEAP_END_PTR, HEAP_END_PTR);
+    st_le32(bp + HDR_CODE32_START, (uint32_t)load);
+    st_le32(bp + HDR_CMD_LINE_PTR, LINUX_CMDLINE_ADDR);
+    st_le32(bp + HDR_RAMDISK_IMAGE, (uint32_t)initrd_addr);
+    st_le32(bp + HDR_RAMDISK_SIZE, initrd_addr ? (uint32_t)p->initrd_size : 0);
+    st_le64(bp + BP_ACPI_RSDP_ADDR, p->acpi_rsdp);
     bp[BP_E820_ENTRIES] = (uint8_t)map->count;
     for (int i = 0; i < map->count; i++) {
         uint8_t *e = bp + BP_E820_TABLE + i * 20;
-        st64(e, map->entry[i].addr);
-        st64(e + 8, map->entry[i].size);
-        st32(e + 16, map->entry[i].type);
+        st_le64(e, map->entry[i].addr);
+        st_le64(e + 8, map->entry[i].size);
+        st_le32(e + 16, map->entry[i].type);
     }
 
     /* boot.rst: __BOOT_CS 0x10 and __BOOT_DS 0x18, flat 4 GiB; in long
@@ -314,9 +309,9 @@ bool linux_boot_setup(uint8_t *ram, uint64_t ram_size,
         build_page_tables(ram, ram_size);
     }
     memset(ram + LINUX_GDT_ADDR, 0, 4 * 8);
-    st64(ram + LINUX_GDT_ADDR + LINUX_BOOT_CS,
+    st_le64(ram + LINUX_GDT_ADDR + LINUX_BOOT_CS,
          gdt_descriptor(0, 0xfffff, regs->seg[SEG_CS].flags));
-    st64(ram + LINUX_GDT_ADDR + LINUX_BOOT_DS,
+    st_le64(ram + LINUX_GDT_ADDR + LINUX_BOOT_DS,
          gdt_descriptor(0, 0xfffff, regs->seg[SEG_DS].flags));
     regs->gdt = (X86DescTable){ LINUX_GDT_ADDR, 4 * 8 - 1 };
     regs->idt = (X86DescTable){ 0, 0 };

@@ -5,6 +5,7 @@
  * modules, writes the MBI with memory, command line, modules, mmap and boot
  * loader name. Leaves out symbol tables, drives, APM, VBE and framebuffer.
  */
+#include "mimic/le.h"
 #include "hw/pc/multiboot.h"
 
 #include <inttypes.h>
@@ -68,14 +69,6 @@ static bool fail(const char **err, const char *fmt, ...)
     return false;
 }
 
-static uint16_t ld16(const uint8_t *p) { return p[0] | p[1] << 8; }
-static uint32_t ld32(const uint8_t *p) { return ld16(p) | (uint32_t)ld16(p + 2) << 16; }
-static uint64_t ld64(const uint8_t *p) { return ld32(p) | (uint64_t)ld32(p + 4) << 32; }
-static void st32(uint8_t *p, uint32_t v)
-{
-    p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24;
-}
-static void st64(uint8_t *p, uint64_t v) { st32(p, v); st32(p + 4, v >> 32); }
 static uint64_t align_page(uint64_t a) { return (a + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1); }
 
 /* Offset of the multiboot header, or -1. */
@@ -86,9 +79,9 @@ static long find_header(const uint8_t *k, size_t n)
     if (!k)
         return -1;
     for (size_t off = 0; off + 12 <= lim; off += 4) {
-        uint32_t magic = ld32(k + off), flags = ld32(k + off + 4);
+        uint32_t magic = ld_le32(k + off), flags = ld_le32(k + off + 4);
         if (magic == MULTIBOOT_HEADER_MAGIC &&
-            (uint32_t)(magic + flags + ld32(k + off + 8)) == 0)
+            (uint32_t)(magic + flags + ld_le32(k + off + 8)) == 0)
             return (long)off;
     }
     return -1;
@@ -107,8 +100,8 @@ static bool aout_segments(const uint8_t *k, size_t n, size_t hoff,
     if (hoff + 32 > n)
         return fail(err, "header at 0x%zx is truncated (flags bit 16 needs "
                     "32 bytes)", hoff);
-    uint32_t header_addr = ld32(k + hoff + 12), load_addr = ld32(k + hoff + 16);
-    uint32_t load_end = ld32(k + hoff + 20), bss_end = ld32(k + hoff + 24);
+    uint32_t header_addr = ld_le32(k + hoff + 12), load_addr = ld_le32(k + hoff + 16);
+    uint32_t load_end = ld_le32(k + hoff + 20), bss_end = ld_le32(k + hoff + 24);
 
     if (load_addr > header_addr || header_addr - load_addr > hoff)
         return fail(err, "load_addr 0x%x and header_addr 0x%x put the load "
@@ -127,7 +120,7 @@ static bool aout_segments(const uint8_t *k, size_t n, size_t hoff,
         return fail(err, "bss_end_addr 0x%x is below the end of the loaded "
                     "data 0x%" PRIx64, bss_end, load_addr + seg->filesz);
     seg->memsz = bss_end ? bss_end - load_addr : seg->filesz;
-    *entry = ld32(k + hoff + 28);
+    *entry = ld_le32(k + hoff + 28);
     return true;
 }
 
@@ -146,20 +139,20 @@ static bool elf_segments(const uint8_t *k, size_t n, LoadSegment *seg,
         return fail(err, "ELF image is not little-endian");
     if (n < (is64 ? 64u : 52u))
         return fail(err, "ELF header truncated (%zu bytes)", n);
-    if (ld16(k + 16) != ET_EXEC)
-        return fail(err, "ELF type %u is not an executable", ld16(k + 16));
-    if (ld16(k + 18) != (is64 ? EM_X86_64 : EM_386))
-        return fail(err, "ELF machine %u is not x86", ld16(k + 18));
+    if (ld_le16(k + 16) != ET_EXEC)
+        return fail(err, "ELF type %u is not an executable", ld_le16(k + 16));
+    if (ld_le16(k + 18) != (is64 ? EM_X86_64 : EM_386))
+        return fail(err, "ELF machine %u is not x86", ld_le16(k + 18));
     if (is64) {
-        e_entry = ld64(k + 24);
-        phoff = ld64(k + 32);
-        phentsize = ld16(k + 54);
-        phnum = ld16(k + 56);
+        e_entry = ld_le64(k + 24);
+        phoff = ld_le64(k + 32);
+        phentsize = ld_le16(k + 54);
+        phnum = ld_le16(k + 56);
     } else {
-        e_entry = ld32(k + 24);
-        phoff = ld32(k + 28);
-        phentsize = ld16(k + 42);
-        phnum = ld16(k + 44);
+        e_entry = ld_le32(k + 24);
+        phoff = ld_le32(k + 28);
+        phentsize = ld_le16(k + 42);
+        phnum = ld_le16(k + 44);
     }
     if (phentsize < (is64 ? 56u : 32u) || phoff > n ||
         phnum * phentsize > n - phoff)
@@ -172,14 +165,14 @@ static bool elf_segments(const uint8_t *k, size_t n, LoadSegment *seg,
     for (uint64_t i = 0; i < phnum; i++) {
         const uint8_t *ph = k + phoff + i * phentsize;
         uint64_t off, vaddr, paddr, filesz, memsz;
-        if (ld32(ph) != PT_LOAD)
+        if (ld_le32(ph) != PT_LOAD)
             continue;
         if (is64) {
-            off = ld64(ph + 8); vaddr = ld64(ph + 16); paddr = ld64(ph + 24);
-            filesz = ld64(ph + 32); memsz = ld64(ph + 40);
+            off = ld_le64(ph + 8); vaddr = ld_le64(ph + 16); paddr = ld_le64(ph + 24);
+            filesz = ld_le64(ph + 32); memsz = ld_le64(ph + 40);
         } else {
-            off = ld32(ph + 4); vaddr = ld32(ph + 8); paddr = ld32(ph + 12);
-            filesz = ld32(ph + 16); memsz = ld32(ph + 20);
+            off = ld_le32(ph + 4); vaddr = ld_le32(ph + 8); paddr = ld_le32(ph + 12);
+            filesz = ld_le32(ph + 16); memsz = ld_le32(ph + 20);
         }
         if (memsz == 0)
             continue;
@@ -243,7 +236,7 @@ bool multiboot_setup(uint8_t *ram, uint64_t ram_size,
         return fail(err, "no multiboot header (magic 0x%08x with valid "
                     "checksum) in the first %d bytes of the kernel",
                     MULTIBOOT_HEADER_MAGIC, MULTIBOOT_SEARCH);
-    uint32_t flags = ld32(kernel + hoff + 4);
+    uint32_t flags = ld_le32(kernel + hoff + 4);
     if (flags & 0xffff & ~MBH_KNOWN_REQUIRED)
         return fail(err, "kernel header requires features mimic does not "
                     "provide (flags 0x%08x)", flags);
@@ -327,23 +320,23 @@ bool multiboot_setup(uint8_t *ram, uint64_t ram_size,
     uint8_t *mbi = ram + MULTIBOOT_MBI_ADDR;
     uint32_t mem_lower, mem_upper;
     e820_multiboot_mem(map, &mem_lower, &mem_upper);
-    st32(mbi + MBI_FLAGS, MBI_MEM | MBI_CMDLINE | MBI_MODS | MBI_MMAP |
+    st_le32(mbi + MBI_FLAGS, MBI_MEM | MBI_CMDLINE | MBI_MODS | MBI_MMAP |
                           MBI_LOADER_NAME);
-    st32(mbi + MBI_MEM_LOWER, mem_lower);
-    st32(mbi + MBI_MEM_UPPER, mem_upper);
-    st32(mbi + MBI_CMDLINE_PTR, (uint32_t)cmdline_at);
-    st32(mbi + MBI_MODS_COUNT, (uint32_t)nmods);
-    st32(mbi + MBI_MODS_ADDR, (uint32_t)mods_at);
-    st32(mbi + MBI_MMAP_LENGTH, (uint32_t)mmap_len);
-    st32(mbi + MBI_MMAP_ADDR, (uint32_t)mmap_at);
-    st32(mbi + MBI_LOADER_PTR, (uint32_t)name_at);
+    st_le32(mbi + MBI_MEM_LOWER, mem_lower);
+    st_le32(mbi + MBI_MEM_UPPER, mem_upper);
+    st_le32(mbi + MBI_CMDLINE_PTR, (uint32_t)cmdline_at);
+    st_le32(mbi + MBI_MODS_COUNT, (uint32_t)nmods);
+    st_le32(mbi + MBI_MODS_ADDR, (uint32_t)mods_at);
+    st_le32(mbi + MBI_MMAP_LENGTH, (uint32_t)mmap_len);
+    st_le32(mbi + MBI_MMAP_ADDR, (uint32_t)mmap_at);
+    st_le32(mbi + MBI_LOADER_PTR, (uint32_t)name_at);
 
     for (int i = 0; i < map->count; i++) {
         uint8_t *e = ram + mmap_at + (uint64_t)i * MMAP_ENTRY_SIZE;
-        st32(e, MMAP_ENTRY_SIZE - 4);
-        st64(e + 4, map->entry[i].addr);
-        st64(e + 12, map->entry[i].size);
-        st32(e + 20, map->entry[i].type);
+        st_le32(e, MMAP_ENTRY_SIZE - 4);
+        st_le64(e + 4, map->entry[i].addr);
+        st_le64(e + 12, map->entry[i].size);
+        st_le32(e + 20, map->entry[i].type);
     }
     memcpy(ram + name_at, LOADER_NAME, sizeof(LOADER_NAME));
     memcpy(ram + cmdline_at, cl, strlen(cl) + 1);
@@ -353,9 +346,9 @@ bool multiboot_setup(uint8_t *ram, uint64_t ram_size,
         uint8_t *m = ram + mods_at + (uint64_t)i * MOD_ENTRY_SIZE;
         if (mods[i].size)
             memcpy(ram + mod_addr[i], mods[i].data, mods[i].size);
-        st32(m, (uint32_t)mod_addr[i]);
-        st32(m + 4, (uint32_t)(mod_addr[i] + mods[i].size));
-        st32(m + 8, (uint32_t)str_at);
+        st_le32(m, (uint32_t)mod_addr[i]);
+        st_le32(m + 4, (uint32_t)(mod_addr[i] + mods[i].size));
+        st_le32(m + 8, (uint32_t)str_at);
         memcpy(ram + str_at, s, strlen(s) + 1);
         str_at += strlen(s) + 1;
     }
@@ -368,9 +361,9 @@ bool multiboot_setup(uint8_t *ram, uint64_t ram_size,
         if (i != SEG_CS && i != SEG_LDTR && i != SEG_TR)
             regs->seg[i].selector = MULTIBOOT_DS;
     memset(ram + MULTIBOOT_GDT_ADDR, 0, 4 * 8);
-    st64(ram + MULTIBOOT_GDT_ADDR + MULTIBOOT_CS,
+    st_le64(ram + MULTIBOOT_GDT_ADDR + MULTIBOOT_CS,
          gdt_descriptor(regs->seg[SEG_CS].flags));
-    st64(ram + MULTIBOOT_GDT_ADDR + MULTIBOOT_DS,
+    st_le64(ram + MULTIBOOT_GDT_ADDR + MULTIBOOT_DS,
          gdt_descriptor(regs->seg[SEG_DS].flags));
     regs->gdt = (X86DescTable){ MULTIBOOT_GDT_ADDR, 4 * 8 - 1 };
     regs->idt = (X86DescTable){ 0, 0 };
