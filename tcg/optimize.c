@@ -109,31 +109,6 @@ static uint64_t const_val(TCGContext *s, TCGArg a) { return s->temps[a].val; }
 
 static uint64_t mask_type(TCGType type, uint64_t v) { return type == I32 ? (uint32_t)v : v; }
 
-static int eval_cond(TCGCond c, TCGType type, uint64_t a, uint64_t b)
-{
-    int64_t sa = type == I32 ? (int32_t)a : (int64_t)a;
-    int64_t sb = type == I32 ? (int32_t)b : (int64_t)b;
-    a = mask_type(type, a);
-    b = mask_type(type, b);
-    switch (c) {
-    case TCG_COND_NEVER: return 0;
-    case TCG_COND_ALWAYS: return 1;
-    case TCG_COND_EQ: return a == b;
-    case TCG_COND_NE: return a != b;
-    case TCG_COND_LT: return sa < sb;
-    case TCG_COND_GE: return sa >= sb;
-    case TCG_COND_LE: return sa <= sb;
-    case TCG_COND_GT: return sa > sb;
-    case TCG_COND_LTU: return a < b;
-    case TCG_COND_GEU: return a >= b;
-    case TCG_COND_LEU: return a <= b;
-    case TCG_COND_GTU: return a > b;
-    case TCG_COND_TSTEQ: return (a & b) == 0;
-    case TCG_COND_TSTNE: return (a & b) != 0;
-    default: return 0;
-    }
-}
-
 /* Whether cond(a, b) is known: 1 true, 0 false, -1 unknown. */
 static int fold_cond(TCGContext *s, TCGCond c, TCGType type, TCGArg a, TCGArg b)
 {
@@ -141,7 +116,7 @@ static int fold_cond(TCGContext *s, TCGCond c, TCGType type, TCGArg a, TCGArg b)
         return c == TCG_COND_ALWAYS;
     }
     if (is_const(s, a) && is_const(s, b)) {
-        return eval_cond(c, type, const_val(s, a), const_val(s, b));
+        return tcg_cond_eval(c, type, const_val(s, a), const_val(s, b));
     }
     if (a == b) {
         switch (c) {

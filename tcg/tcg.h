@@ -55,6 +55,34 @@ static inline TCGCond tcg_invert_cond(TCGCond c) { return (TCGCond)(c ^ 1); }
 TCGCond tcg_swap_cond(TCGCond c);
 const char *tcg_cond_name(TCGCond c);
 
+/* Whether cond(a, b) holds for operands of `type` (I32 compares the low 32
+ * bits). Shared by the optimizer's folding and the interpreter. */
+static inline bool tcg_cond_eval(TCGCond c, TCGType type, uint64_t a, uint64_t b)
+{
+    int64_t sa = type == TCG_TYPE_I32 ? (int32_t)a : (int64_t)a;
+    int64_t sb = type == TCG_TYPE_I32 ? (int32_t)b : (int64_t)b;
+    if (type == TCG_TYPE_I32) {
+        a = (uint32_t)a;
+        b = (uint32_t)b;
+    }
+    switch (c) {
+    case TCG_COND_ALWAYS: return true;
+    case TCG_COND_EQ: return a == b;
+    case TCG_COND_NE: return a != b;
+    case TCG_COND_LT: return sa < sb;
+    case TCG_COND_GE: return sa >= sb;
+    case TCG_COND_LE: return sa <= sb;
+    case TCG_COND_GT: return sa > sb;
+    case TCG_COND_LTU: return a < b;
+    case TCG_COND_GEU: return a >= b;
+    case TCG_COND_LEU: return a <= b;
+    case TCG_COND_GTU: return a > b;
+    case TCG_COND_TSTEQ: return (a & b) == 0;
+    case TCG_COND_TSTNE: return (a & b) != 0;
+    default: return false;   /* NEVER */
+    }
+}
+
 /* Guest memory access descriptor (guest_ld/guest_st). */
 typedef unsigned TCGMemOp;
 enum {

@@ -51,42 +51,12 @@ static inline uint64_t rems64(uint64_t a, uint64_t b)
 
 static inline int cond32(unsigned c, uint32_t a, uint32_t b)
 {
-    switch (c) {
-    case TCG_COND_ALWAYS: return 1;
-    case TCG_COND_EQ: return a == b;
-    case TCG_COND_NE: return a != b;
-    case TCG_COND_LT: return (int32_t)a < (int32_t)b;
-    case TCG_COND_GE: return (int32_t)a >= (int32_t)b;
-    case TCG_COND_LE: return (int32_t)a <= (int32_t)b;
-    case TCG_COND_GT: return (int32_t)a > (int32_t)b;
-    case TCG_COND_LTU: return a < b;
-    case TCG_COND_GEU: return a >= b;
-    case TCG_COND_LEU: return a <= b;
-    case TCG_COND_GTU: return a > b;
-    case TCG_COND_TSTEQ: return (a & b) == 0;
-    case TCG_COND_TSTNE: return (a & b) != 0;
-    default: return 0;
-    }
+    return tcg_cond_eval((TCGCond)c, TCG_TYPE_I32, a, b);
 }
 
 static inline int cond64(unsigned c, uint64_t a, uint64_t b)
 {
-    switch (c) {
-    case TCG_COND_ALWAYS: return 1;
-    case TCG_COND_EQ: return a == b;
-    case TCG_COND_NE: return a != b;
-    case TCG_COND_LT: return (int64_t)a < (int64_t)b;
-    case TCG_COND_GE: return (int64_t)a >= (int64_t)b;
-    case TCG_COND_LE: return (int64_t)a <= (int64_t)b;
-    case TCG_COND_GT: return (int64_t)a > (int64_t)b;
-    case TCG_COND_LTU: return a < b;
-    case TCG_COND_GEU: return a >= b;
-    case TCG_COND_LEU: return a <= b;
-    case TCG_COND_GTU: return a > b;
-    case TCG_COND_TSTEQ: return (a & b) == 0;
-    case TCG_COND_TSTNE: return (a & b) != 0;
-    default: return 0;
-    }
+    return tcg_cond_eval((TCGCond)c, TCG_TYPE_I64, a, b);
 }
 
 static inline uint64_t ld_u8(uint64_t p) { uint8_t v; memcpy(&v, (const void *)(uintptr_t)p, 1); return v; }
