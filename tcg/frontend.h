@@ -15,6 +15,8 @@
 #include "tb.h"
 #include "mimic/x86_state.h"
 
+typedef struct AccelIrqChip AccelIrqChip;   /* include/mimic/accel.h */
+
 typedef enum TCGAccess { TCG_ACCESS_LOAD = 0, TCG_ACCESS_STORE = 1, TCG_ACCESS_FETCH = 2 } TCGAccess;
 
 /* What a page walk found, for the softmmu to install in the TLB. All three
@@ -80,6 +82,12 @@ struct TCGFrontend {
      * access proceeds unaligned. */
     void (*do_unaligned_access)(CPUState *cpu, uint64_t vaddr, TCGAccess access,
                                 unsigned mmu_idx, uintptr_t retaddr);
+    /* Interrupt-controller glue for machines whose controllers live in user
+     * space (x86: one LAPIC per CPU), all optional; NULL means the frontend
+     * has none and such a machine cannot run on it. */
+    void (*set_irqchip)(Machine *m, const AccelIrqChip *chip);
+    void (*sipi)(CPUState *cpu, uint8_t vector);
+    void (*tsc_deadline_cleared)(CPUState *cpu);
 };
 
 /*

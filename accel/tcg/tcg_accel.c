@@ -5,7 +5,7 @@
  * generated code; all vCPUs halted -> it sleeps until a kick. Without a
  * kernel irqchip the machine's LAPICs drive each vCPU's INTR/NMI/INIT/SIPI
  * through AccelOps and get its acknowledge cycles and APIC MSR/CR8 accesses
- * (the x86 frontend's hooks). Design:
+ * (through the frontend's hooks). Design:
  * shared/DESIGN.md "Main loop and time", shared/TCG.md "The exec loop".
  * Left out: thread=multi (one thread per vCPU), icount, gdbstub stepping.
  */
@@ -21,17 +21,9 @@
 #include "mimic/machine.h"
 #include "mimic/mainloop.h"
 #include "mimic/timer.h"
-#include "cpu/x86/frontend.h"
 #include "tcg/exec.h"
 #include "tcg/softmmu.h"
 
-/* The x86 frontend's LAPIC glue, referenced weakly: accel/tcg also links
- * without the x86 frontend (its unit test runs a toy guest), and then has
- * no LAPIC support. */
-extern const TCGFrontend x86_tcg_frontend __attribute__((weak));
-void x86_tcg_set_irqchip(Machine *m, const AccelIrqChip *chip) __attribute__((weak));
-void x86_tcg_sipi(CPUState *cpu, uint8_t vector) __attribute__((weak));
-void x86_tcg_tsc_deadline_cleared(CPUState *cpu) __attribute__((weak));
 
 #define TCG_RR_SLICE_NS (10 * 1000 * 1000)
 /* The frontend the machine types ask for until MachineType names one. */
@@ -194,15 +186,15 @@ static void tcg_cpu_init_signal(Machine *m, int i)
 static void tcg_cpu_sipi(Machine *m, int i, uint8_t vector)
 {
     CPUState *cpu = signal_target(tcg_accel(m), i, "SIPI");
-    if (cpu)
-        x86_tcg_sipi(cpu, vector);
+    if (cpu && cpu->frontend->sipi)
+        cpu->frontend->sipi(cpu, vector);
 }
 
 static void tcg_cpu_tsc_deadline_cleared(Machine *m, int i)
 {
     CPUState *cpu = signal_target(tcg_accel(m), i, "TSC deadline");
-    if (cpu)
-        x86_tcg_tsc_deadline_cleared(cpu);
+    if (cpu && cpu->frontend->tsc_deadline_cleared)
+        cpu->frontend->tsc_deadline_cleared(cpu);
 }
 
 static int tcg_current_cpu_index(Machine *m)
@@ -213,9 +205,10 @@ static int tcg_current_cpu_index(Machine *m)
 
 static void tcg_irqchip_connect(Machine *m, const AccelIrqChip *chip)
 {
-    if (!&x86_tcg_frontend || tcg_accel(m)->frontend != &x86_tcg_frontend)
-        fatal("tcg: the machine's LAPICs need the x86 frontend");
-    x86_tcg_set_irqchip(m, chip);
+    const TCGFrontend *fe = tcg_accel(m)->frontend;
+    if (!fe->set_irqchip)
+        fatal("tcg: the %s frontend cannot take this machine's interrupt controllers", fe->name);
+    fe->set_irqchip(m, chip);
 }
 
 /* Put the remembered INTR levels back on the vCPUs. */

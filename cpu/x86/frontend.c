@@ -413,6 +413,9 @@ const TCGFrontend x86_tcg_frontend = {
     .set_regs = fe_set_regs,
     .dump_state = fe_dump_state,
     .code_mmu_idx = fe_code_mmu_idx,
+    .set_irqchip = x86_tcg_set_irqchip,
+    .sipi = x86_tcg_sipi,
+    .tsc_deadline_cleared = x86_tcg_tsc_deadline_cleared,
 };
 
 TCG_FRONTEND_REGISTER(x86_tcg_frontend)
