@@ -36,6 +36,7 @@ static const int serial_irqs[MACHINE_MAX_SERIAL] = { 4, 3, 4, 3 };
 
 typedef struct PcBoard {
     PcIrq *irq;
+    PciBus *pci;
     Rtc *rtc;
     AcpiPm *pm;
     uint8_t *kernel;        /* -kernel image, read once */
@@ -77,7 +78,7 @@ static void pc_init(Machine *m)
 
     b->irq = pc_irq_create(m);    /* fills m->gsi[] */
 
-    i440fx_create(m);
+    b->pci = i440fx_create(m);
     port80_create(m);
     b->rtc = rtc_create(m, pc_irq_rtc_line(b->irq));
     rtc_set_memory_size(b->rtc, pc_lowmem_size(m->opts->ram_size),

@@ -20,6 +20,20 @@
 typedef struct Chardev Chardev;
 typedef struct AccelOps AccelOps;
 
+#define MACHINE_MAX_DRIVES 8
+
+/* One -drive (or -hda/-hdb/-hdc/-hdd/-cdrom) as given on the command line. */
+typedef struct DriveOptions {
+    const char *file;
+    const char *format;           /* "raw", "qcow2"; NULL: probe the file */
+    const char *iface;            /* "ide" (default) or "none" */
+    int index;                    /* IDE: 0..3 = primary master .. secondary slave; -1: next free */
+    bool cdrom;                   /* media=cdrom */
+    bool readonly;                /* readonly=on (always for a CD) */
+    bool snapshot;                /* snapshot=on or -snapshot: writes go to a throwaway overlay */
+    const char *id;               /* id=, for -device ide-hd,drive=ID later */
+} DriveOptions;
+
 typedef struct MachineOptions {
     const char *machine;          /* -M */
     uint64_t ram_size;            /* -m, bytes */
@@ -37,6 +51,11 @@ typedef struct MachineOptions {
     const char *name;
     const char *devices[MACHINE_MAX_DEVICES];   /* -device specs */
     int ndevices;
+    DriveOptions drives[MACHINE_MAX_DRIVES];
+    int ndrives;
+    const char *bios;             /* -bios FILE; NULL: our own BIOS */
+    const char *boot_order;       /* -boot order=... / once=... / letters: QEMU's a,c,d,n */
+    bool boot_menu;               /* -boot menu=on */
 } MachineOptions;
 
 typedef enum MachineRequest {
