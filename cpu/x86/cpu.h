@@ -63,6 +63,7 @@ typedef struct X86CPU X86CPU;
 /* CR4: only the bits this CPU implements; the rest are reserved (#GP). */
 #define CR4_TSD        (1ull << 2)
 #define CR4_PSE        (1ull << 4)
+#define CR4_MCE        (1ull << 6)
 #define CR4_PGE        (1ull << 7)
 #define CR4_PCE        (1ull << 8)
 #define CR4_OSFXSR     (1ull << 9)
@@ -112,6 +113,13 @@ enum {
 #define MSR_IA32_SYSENTER_EIP    0x00000176
 #define MSR_IA32_MCG_CAP         0x00000179
 #define MSR_IA32_MCG_STATUS      0x0000017a
+#define MSR_IA32_MCG_CTL         0x0000017b
+#define MSR_IA32_MC0_CTL         0x00000400   /* bank i: CTL, STATUS, ADDR, MISC at 0x400 + 4i */
+#define MSR_IA32_ARCH_CAPABILITIES 0x0000010a
+/* Machine-check banks: as many as QEMU's model offers, so Linux's mce code
+ * finds a working MCA; no error is ever logged in them. */
+#define X86_MCE_BANKS 10
+#define MCG_CTL_P (1ull << 8)
 #define MSR_IA32_MISC_ENABLE     0x000001a0
 #define MSR_MTRR_PHYSBASE0       0x00000200   /* PHYSBASEn = 0x200 + 2n, PHYSMASKn = 0x201 + 2n */
 #define MSR_MTRR_FIX64K_00000    0x00000250
@@ -287,11 +295,13 @@ typedef struct X86Features {
 #define CPUID_1_EDX_TSC   (1u << 4)
 #define CPUID_1_EDX_MSR   (1u << 5)
 #define CPUID_1_EDX_PAE   (1u << 6)
+#define CPUID_1_EDX_MCE   (1u << 7)
 #define CPUID_1_EDX_CX8   (1u << 8)
 #define CPUID_1_EDX_APIC  (1u << 9)
 #define CPUID_1_EDX_SEP   (1u << 11)
 #define CPUID_1_EDX_MTRR  (1u << 12)
 #define CPUID_1_EDX_PGE   (1u << 13)
+#define CPUID_1_EDX_MCA   (1u << 14)
 #define CPUID_1_EDX_CMOV  (1u << 15)
 #define CPUID_1_EDX_PAT   (1u << 16)
 #define CPUID_1_EDX_PSE36 (1u << 17)
@@ -322,6 +332,16 @@ typedef struct X86Features {
 #define CPUID_E1_EDX_RDTSCP  (1u << 27)
 #define CPUID_E1_EDX_LM      (1u << 29)
 #define CPUID_E7_EDX_INVTSC  (1u << 8)
+#define CPUID_7_EDX_ARCH_CAPABILITIES (1u << 29)
+/* IA32_ARCH_CAPABILITIES: a translator executes nothing speculatively, so
+ * every "not affected" bit is true of it (SDM vol. 4 table 2-2; bit 62 is
+ * ITS_NO as Linux defines it). Linux then skips page-table isolation and
+ * the buffer-clearing mitigations, as on hardware that needs none. */
+#define ARCH_CAP_NOT_AFFECTED ((1ull << 0) /* RDCL_NO */ | (1ull << 3) /* SKIP_L1DFL_VMENTRY */ | \
+    (1ull << 4) /* SSB_NO */ | (1ull << 5) /* MDS_NO */ | (1ull << 6) /* PSCHANGE_MC_NO */ |     \
+    (1ull << 8) /* TAA_NO */ | (1ull << 13) /* SBDR_SSDP_NO */ | (1ull << 14) /* FBSDP_NO */ |  \
+    (1ull << 15) /* PSDP_NO */ | (1ull << 20) /* BHI_NO */ | (1ull << 24) /* PBRSB_NO */ |      \
+    (1ull << 26) /* GDS_NO */ | (1ull << 27) /* RFDS_NO */ | (1ull << 62) /* ITS_NO */)
 #define CPUID_6_EAX_ARAT     (1u << 2)
 
 /* ---- The state ------------------------------------------------------ */
@@ -355,6 +375,8 @@ typedef struct X86MSRs {
     uint64_t tsc_deadline;
     uint64_t misc_enable;
     uint64_t mcg_status;
+    uint64_t mcg_ctl;
+    uint64_t mc_bank[X86_MCE_BANKS][4];         /* CTL, STATUS, ADDR, MISC */
     uint64_t mtrr_def_type;
     uint64_t mtrr_fixed[X86_MTRR_FIXED_COUNT];  /* 64K_00000, 16K_80000, 16K_A0000, 4K_C0000..F8000 */
     uint64_t mtrr_base[X86_MTRR_VAR_COUNT], mtrr_mask[X86_MTRR_VAR_COUNT];

@@ -23,7 +23,7 @@
 #define SIGNATURE 0x000006fbu
 
 #define BASE_F1_EDX (CPUID_1_EDX_FPU | CPUID_1_EDX_PSE | CPUID_1_EDX_TSC | CPUID_1_EDX_MSR | \
-    CPUID_1_EDX_PAE | CPUID_1_EDX_CX8 | CPUID_1_EDX_APIC | CPUID_1_EDX_SEP |              \
+    CPUID_1_EDX_PAE | CPUID_1_EDX_MCE | CPUID_1_EDX_MCA | CPUID_1_EDX_CX8 | CPUID_1_EDX_APIC | CPUID_1_EDX_SEP |              \
     CPUID_1_EDX_MTRR | CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT |             \
     CPUID_1_EDX_PSE36 | CPUID_1_EDX_CLFSH | CPUID_1_EDX_MMX | CPUID_1_EDX_FXSR |          \
     CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2)
@@ -46,12 +46,13 @@ typedef struct ModelDef {
 static const ModelDef models[] = {
     { "qemu64", X86_MODEL_QEMU64,
       { .f1_ecx = BASE_F1_ECX, .f1_edx = BASE_F1_EDX, .e1_ecx = BASE_E1_ECX,
-        .e1_edx = BASE_E1_EDX, .e7_edx = CPUID_E7_EDX_INVTSC, .f6_eax = CPUID_6_EAX_ARAT },
+        .e1_edx = BASE_E1_EDX, .e7_edx = CPUID_E7_EDX_INVTSC, .f6_eax = CPUID_6_EAX_ARAT,
+        .f7_edx = CPUID_7_EDX_ARCH_CAPABILITIES },
       40 },
     { "max", X86_MODEL_MAX,
       { .f1_ecx = BASE_F1_ECX, .f1_edx = BASE_F1_EDX, .e1_ecx = BASE_E1_ECX,
         .e1_edx = BASE_E1_EDX | CPUID_E1_EDX_PDPE1GB, .e7_edx = CPUID_E7_EDX_INVTSC,
-        .f6_eax = CPUID_6_EAX_ARAT },
+        .f6_eax = CPUID_6_EAX_ARAT, .f7_edx = CPUID_7_EDX_ARCH_CAPABILITIES },
       40 },
 };
 

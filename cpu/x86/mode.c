@@ -217,6 +217,9 @@ static uint64_t cr4_valid(const X86CPU *cpu)
     if (f->f1_edx & CPUID_1_EDX_PGE) {
         v |= CR4_PGE;
     }
+    if (f->f1_edx & CPUID_1_EDX_MCE) {
+        v |= CR4_MCE;
+    }
     if (f->f1_ecx & CPUID_1_ECX_XSAVE) {
         v |= CR4_OSXSAVE;
     }

@@ -103,7 +103,22 @@ bool x86_msr_read(X86CPU *cpu, uint32_t index, uint64_t *value)
         *value = m->sysenter_eip;
         return true;
     case MSR_IA32_MCG_CAP:
-        *value = 0;   /* no banks, no MCG_CTL */
+        if (!(f->f1_edx & CPUID_1_EDX_MCA)) {
+            break;
+        }
+        *value = MCG_CTL_P | X86_MCE_BANKS;
+        return true;
+    case MSR_IA32_MCG_CTL:
+        if (!(f->f1_edx & CPUID_1_EDX_MCA)) {
+            break;
+        }
+        *value = m->mcg_ctl;
+        return true;
+    case MSR_IA32_ARCH_CAPABILITIES:
+        if (!(f->f7_edx & CPUID_7_EDX_ARCH_CAPABILITIES)) {
+            break;
+        }
+        *value = ARCH_CAP_NOT_AFFECTED;
         return true;
     case MSR_IA32_MCG_STATUS:
         *value = m->mcg_status;
@@ -145,6 +160,11 @@ bool x86_msr_read(X86CPU *cpu, uint32_t index, uint64_t *value)
                  index == MSR_GS_BASE ? cpu->segs[SEG_GS].base : m->kernel_gs_base;
         return true;
     default:
+        if ((f->f1_edx & CPUID_1_EDX_MCA) && index >= MSR_IA32_MC0_CTL &&
+            index < MSR_IA32_MC0_CTL + 4 * X86_MCE_BANKS) {
+            *value = m->mc_bank[(index - MSR_IA32_MC0_CTL) / 4][index & 3];
+            return true;
+        }
         if (index >= MSR_MTRR_PHYSBASE0 && index < MSR_MTRR_PHYSBASE0 + 2 * X86_MTRR_VAR_COUNT) {
             unsigned n = (index - MSR_MTRR_PHYSBASE0) / 2;
             *value = (index & 1) ? m->mtrr_mask[n] : m->mtrr_base[n];
@@ -206,6 +226,14 @@ bool x86_msr_write(X86CPU *cpu, uint32_t index, uint64_t v)
             break;
         }
         m->mcg_status = 0;
+        return true;
+    case MSR_IA32_MCG_CTL:
+        /* All ones enables, all zeros disables; other values are
+         * undefined (SDM vol. 3 16.3.1.3): kept as written. */
+        if (!(f->f1_edx & CPUID_1_EDX_MCA)) {
+            break;
+        }
+        m->mcg_ctl = v;
         return true;
     case MSR_IA32_MISC_ENABLE: {
         /* Writable: fast strings, limit CPUID maxval, XD disable; the
@@ -283,6 +311,18 @@ bool x86_msr_write(X86CPU *cpu, uint32_t index, uint64_t v)
         m->fmask = v;
         return true;
     default:
+        if ((f->f1_edx & CPUID_1_EDX_MCA) && index >= MSR_IA32_MC0_CTL &&
+            index < MSR_IA32_MC0_CTL + 4 * X86_MCE_BANKS) {
+            unsigned bank = (index - MSR_IA32_MC0_CTL) / 4, reg = index & 3;
+            /* SDM vol. 3 16.3.2: CTL takes any value, STATUS only 0 (a
+             * non-zero write is #GP), ADDR and MISC are written by
+             * software to clear them. */
+            if (reg == 1 && v != 0) {
+                break;
+            }
+            m->mc_bank[bank][reg] = v;
+            return true;
+        }
         if (index >= MSR_MTRR_PHYSBASE0 && index < MSR_MTRR_PHYSBASE0 + 2 * X86_MTRR_VAR_COUNT) {
             unsigned n = (index - MSR_MTRR_PHYSBASE0) / 2;
             if (index & 1) {

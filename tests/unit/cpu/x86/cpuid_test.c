@@ -45,8 +45,9 @@ TEST_CASE(leaf1_is_exactly_the_implemented_set)
     CHECK_EQ(r[0], 0x6fb);                          /* family 6, model 15, stepping 11 */
     CHECK_EQ((r[1] >> 8) & 0xff, 8);                /* CLFLUSH line: 8 * 8 = 64 bytes */
     CHECK_EQ(r[1] >> 24, 0);                        /* initial APIC id */
-    /* EDX: FPU PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 */
-    CHECK_EQ(r[3], BITS(0, 3, 4, 5, 6, 8, 9, 11, 12, 13, 15, 16, 17, 19, 23, 24, 25, 26));
+    /* EDX: FPU PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA CMOV PAT PSE36 CLFSH MMX FXSR
+     * SSE SSE2 */
+    CHECK_EQ(r[3], BITS(0, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 19, 23, 24, 25, 26));
     /* ECX: SSE3 PCLMULQDQ SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES XSAVE hypervisor
      * (no OSXSAVE yet) */
     CHECK_EQ(r[2], BITS(0, 1, 9, 13, 19, 20, 22, 23, 25, 26, 31));
@@ -96,7 +97,8 @@ TEST_CASE(no_extended_features_and_xsave_leaf)
     X86CPU *cpu = fake_cpu("max");
     uint32_t r[4];
     q(cpu, 7, 0, r);
-    CHECK_EQ(r[0] | r[1] | r[2] | r[3], 0);         /* no BMI, SMEP, ERMS, FSGSBASE, ... */
+    CHECK_EQ(r[0] | r[1] | r[2], 0);                /* no BMI, SMEP, ERMS, FSGSBASE, ... */
+    CHECK_EQ(r[3], BITS(29));                       /* only IA32_ARCH_CAPABILITIES */
     q(cpu, 0xa, 0, r);
     CHECK_EQ(r[0], 0);                              /* no architectural PMU */
     q(cpu, 0xd, 0, r);

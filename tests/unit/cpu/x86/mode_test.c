@@ -148,12 +148,12 @@ TEST_CASE(efer_rules)
 TEST_CASE(cr4_rules)
 {
     X86CPU *cpu = fake_cpu("qemu64");
-    static const unsigned reserved_bits[] = { 0, 1, 3, 6, 11, 12, 13, 14, 16, 17, 20, 21, 22, 23 };
+    static const unsigned reserved_bits[] = { 0, 1, 3, 11, 12, 13, 14, 16, 17, 20, 21, 22, 23 };
     for (unsigned i = 0; i < sizeof(reserved_bits) / sizeof(reserved_bits[0]); i++) {
         CHECK(!x86_set_cr4(cpu, 1ull << reserved_bits[i]));
     }
-    CHECK(x86_set_cr4(cpu, CR4_TSD | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | CR4_OSFXSR |
-                           CR4_OSXMMEXCPT | CR4_OSXSAVE));
+    CHECK(x86_set_cr4(cpu, CR4_TSD | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE |
+                           CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE));
     CHECK(cpu->hflags & X86_HF_OSFXSR);
     CHECK(cpu->hflags & X86_HF_OSXSAVE);
     /* Toggling PGE flushes everything, global pages too (Linux's global flush). */

@@ -155,11 +155,29 @@ TEST_CASE(machine_check_and_misc_msrs)
     X86CPU *cpu = fake_cpu("qemu64");
     uint64_t v;
     CHECK(rd(cpu, MSR_IA32_MCG_CAP, &v));
-    CHECK_EQ(v, 0);                                        /* no banks */
-    CHECK(!wr(cpu, MSR_IA32_MCG_CAP, 0));
+    CHECK_EQ(v, (1u << 8) | 10);                           /* MCG_CTL_P, 10 banks */
+    CHECK(!wr(cpu, MSR_IA32_MCG_CAP, 0));                  /* read-only */
     CHECK(wr(cpu, MSR_IA32_MCG_STATUS, 0));
     CHECK(!wr(cpu, MSR_IA32_MCG_STATUS, 1));
-    CHECK(!rd(cpu, 0x17b, &v));                            /* MCG_CTL absent (CTL_P = 0) */
+    CHECK(wr(cpu, 0x17b, ~0ull));                          /* MCG_CTL: enable all */
+    CHECK(rd(cpu, 0x17b, &v));
+    CHECK_EQ(v, ~0ull);
+    /* Bank 9 (the last): CTL any value, STATUS only zero; bank 10 absent. */
+    CHECK(wr(cpu, 0x400 + 4 * 9, ~0ull));
+    CHECK(rd(cpu, 0x400 + 4 * 9, &v));
+    CHECK_EQ(v, ~0ull);
+    CHECK(wr(cpu, 0x401 + 4 * 9, 0));
+    CHECK(!wr(cpu, 0x401 + 4 * 9, 1));
+    CHECK(rd(cpu, 0x401 + 4 * 9, &v));
+    CHECK_EQ(v, 0);
+    CHECK(!rd(cpu, 0x400 + 4 * 10, &v));
+    CHECK(!wr(cpu, 0x400 + 4 * 10, 0));
+    /* ARCH_CAPABILITIES: read-only, RDCL_NO (no Meltdown) and MDS_NO among
+     * the "not affected" bits. */
+    CHECK(rd(cpu, 0x10a, &v));
+    CHECK_EQ(v & 1, 1);
+    CHECK_EQ((v >> 5) & 1, 1);
+    CHECK(!wr(cpu, 0x10a, 0));
     CHECK(rd(cpu, MSR_IA32_MISC_ENABLE, &v));
     CHECK(v & MSR_MISC_ENABLE_FAST_STRING);
     CHECK(v & MSR_MISC_ENABLE_BTS_UNAVAIL);
