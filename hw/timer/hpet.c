@@ -21,6 +21,9 @@ _Static_assert(((HPET_CAP_ID_LOW >> 8) & 0x1f) == HPET_NUM_TIMERS - 1, "NUM_TIM_
 /* A periodic comparator is never serviced more often than this; missed
  * periods merge into one interrupt (the main counter stays exact). */
 #define HPET_MIN_PERIOD_NS 10000
+/* Events further ahead (73 years) are never armed: a comparator the
+ * counter has just passed, which matches again only after 2^64 ticks. */
+#define HPET_MAX_AHEAD_TICKS ((uint64_t)INT64_MAX / 4 / HPET_TICK_NS)
 
 /* Registers (spec 2.3.1) */
 #define REG_CAP     0x000
@@ -58,7 +61,7 @@ typedef struct HpetTimer {
     uint64_t conf;        /* writable bits; capabilities are added on read */
     uint64_t cmp;         /* comparator (the accumulator in periodic mode) */
     uint64_t period;      /* last value written in periodic mode */
-    uint64_t done_tick;   /* events at counter values <= this are signalled */
+    uint64_t done_tick;   /* events up to this counter value are signalled */
     IrqLine *asserted;    /* line held high for a level interrupt */
     Timer *timer;
 } HpetTimer;
@@ -118,62 +121,70 @@ static void hpet_fire(HpetTimer *t)
     }
 }
 
-/* First counter value after done_tick at which the timer signals: the
- * comparator match (low 32 bits only in 32-bit mode) or, for a 32-bit
- * one-shot, the 32-bit wrap as well (spec 2.3.9.2.1). *wrap_only says the
- * event is a wrap and not a match. */
-static bool hpet_next_event(const HpetTimer *t, uint64_t *ev, bool *wrap_only)
+/* Counter values are compared by their distance forward from done_tick,
+ * never by magnitude: the main counter wraps at 2^64 and a guest may write
+ * it just below that, and a comparator the counter has passed is not due
+ * again until the counter comes round (a match is equality, not >=).
+ * hpet_next_event returns that distance of the timer's next event, 0 when
+ * there is none; *wrap_only says the event is a 32-bit wrap, not a match. */
+static uint64_t hpet_next_event(const HpetTimer *t, bool *wrap_only)
 {
     uint64_t last = t->done_tick;
     *wrap_only = false;
-    if (!(t->conf & TN_32BIT)) {
-        if (t->cmp <= last)
-            return false;
-        *ev = t->cmp;
-        return true;
-    }
+    if (!(t->conf & TN_32BIT))
+        return t->cmp - last;   /* 0: matched at done_tick, next after 2^64 ticks */
+    /* 32-bit mode: the low half matches every 2^32 ticks, and a one-shot
+     * also signals when the low half wraps (spec 2.3.9.2.1). */
     uint64_t to_match = ((uint32_t)t->cmp - (uint32_t)last - 1u) + 1ull;   /* 1..2^32 */
     uint64_t to_wrap = WRAP32 - (uint32_t)last;                            /* 1..2^32 */
-    *ev = last + to_match;
     if (!(t->conf & TN_PERIODIC) && to_wrap < to_match) {
-        *ev = last + to_wrap;
         *wrap_only = true;
+        return to_wrap;
     }
-    return true;
+    return to_match;
 }
 
-/* Signal every event up to counter value `cnt`; a periodic comparator
- * moves on by its period per match, missed matches merged into one. */
+/* Signal the events up to counter value `cnt` (at or after done_tick):
+ * several are merged into one interrupt, and a periodic comparator moves
+ * on by whole periods past `cnt`. */
 static void hpet_process(HpetTimer *t, uint64_t cnt)
 {
-    uint64_t ev;
     bool wrap_only;
-    if (hpet_enabled(t->hpet) && hpet_next_event(t, &ev, &wrap_only) && ev <= cnt) {
+    uint64_t elapsed = cnt - t->done_tick;
+    if (!hpet_enabled(t->hpet)) {
+        t->done_tick = cnt;
+        return;
+    }
+    if (elapsed == 0)
+        return;
+    uint64_t dist = hpet_next_event(t, &wrap_only);
+    if (dist != 0 && dist <= elapsed) {
         hpet_fire(t);
-        if (!wrap_only && (t->conf & TN_PERIODIC) && t->period) {
-            uint64_t next = ev + ((cnt - ev) / t->period + 1) * t->period;
+        uint64_t period = (t->conf & TN_32BIT) ? (uint32_t)t->period : t->period;
+        if (!wrap_only && (t->conf & TN_PERIODIC) && period) {
+            uint64_t ev = t->done_tick + dist;
+            uint64_t next = ev + ((cnt - ev) / period + 1) * period;
             t->cmp = (t->conf & TN_32BIT) ? (uint32_t)next : next;
         }
     }
-    if (cnt > t->done_tick || !hpet_enabled(t->hpet))
-        t->done_tick = cnt;
+    t->done_tick = cnt;
 }
 
+/* Arm the host timer for the next event. done_tick is the counter as of
+ * the last catch-up, so the event lies `dist` ticks after the instant the
+ * counter read done_tick: always in the future, never re-armed at a past
+ * instant (which would fire the callback over and over). */
 static void hpet_schedule(HpetTimer *t)
 {
     Hpet *s = t->hpet;
-    uint64_t ev;
     bool wrap_only;
-    if (!hpet_enabled(s) || !hpet_next_event(t, &ev, &wrap_only)) {
-        timer_del(t->timer);
+    uint64_t dist = hpet_enabled(s) ? hpet_next_event(t, &wrap_only) : 0;
+    if (dist == 0 || dist > HPET_MAX_AHEAD_TICKS) {
+        timer_del(t->timer);   /* none, or centuries away (a comparator just passed) */
         return;
     }
-    uint64_t ticks = ev - s->counter;
-    if (ticks > (uint64_t)INT64_MAX / 2 / HPET_TICK_NS) {
-        timer_del(t->timer);   /* centuries away (a 64-bit comparator far ahead) */
-        return;
-    }
-    int64_t when = s->enable_ns + (int64_t)ticks * HPET_TICK_NS;
+    uint64_t since_enable = t->done_tick - s->counter;   /* ticks, < 2^63 / 10 */
+    int64_t when = s->enable_ns + (int64_t)(since_enable + dist) * HPET_TICK_NS;
     int64_t now = clock_virtual_ns();
     if ((t->conf & TN_PERIODIC) && t->period < HPET_MIN_PERIOD_NS / HPET_TICK_NS &&
         when < now + HPET_MIN_PERIOD_NS)

@@ -3,7 +3,9 @@
  * the IA-PC HPET specification 1.0a: capabilities, the 100 MHz main
  * counter (exact with clock_virtual_pause), halting and writing it,
  * one-shot and periodic comparators, level status W1C, route capability,
- * legacy replacement routing and the 32-bit mode wrap interrupt.
+ * legacy replacement routing, the 32-bit mode wrap interrupt, and that
+ * no programming (counter wrap, late service, random writes) makes a
+ * timer re-arm itself in the past.
  */
 #include <time.h>
 
@@ -292,6 +294,117 @@ TEST_CASE(mode32_wrap_and_match)
     CHECK_EQ(rd64(0x020), 0);              /* nothing until the next wrap */
 }
 
+/* With the clock paused, timers_run_expired() returns 0 only when its
+ * callback budget ran out with timers still due at this instant: a timer
+ * that re-arms itself in the past (a storm). */
+static bool timers_settle(void)
+{
+    return timers_run_expired() != 0;
+}
+
+/* A 64-bit one-shot serviced long after its match (the host was busy):
+ * one interrupt, then the comparator lies behind the counter and the
+ * timer stays quiet, instead of being re-armed at the missed instant. */
+TEST_CASE(late_oneshot_fires_once)
+{
+    setup();
+    wr64(tconf(2), TN_LEVEL | TN_ENB | TN_ROUTE(20));
+    wr64(tcmp(2), 1000);                   /* 10 us */
+    wr32(0x010, CNF_ENABLE);
+    advance_us(300);                       /* serviced 290+ us late */
+    CHECK(timers_settle());
+    CHECK_EQ(rd64(0x020), 0x4);
+    CHECK_EQ(level[20], 1);
+    wr64(0x020, 0x4);
+    advance_us(300);
+    CHECK(timers_settle());
+    CHECK_EQ(rd64(0x020), 0);
+    CHECK_EQ(rises[20], 1);
+}
+
+/* The main counter written just below 2^64 wraps to 0 (spec: the counter
+ * is a free-running 64-bit up-counter). A comparator at its reset value
+ * (all ones) matches once just before the wrap, one at 500 once after it;
+ * neither is due again nor armed at a past instant once the counter
+ * is small again. */
+TEST_CASE(counter_wrap_64bit_comparators)
+{
+    setup();
+    wr64(0x0F0, ~0ull - 999);              /* 1000 ticks (10 us) before the wrap */
+    wr64(tconf(1), TN_LEVEL | TN_ENB | TN_ROUTE(21));   /* comparator left at ~0 */
+    wr64(tconf(2), TN_LEVEL | TN_ENB | TN_ROUTE(20));
+    wr64(tcmp(2), 500);
+    wr32(0x010, CNF_ENABLE);
+    advance_us(300);
+    CHECK(timers_settle());
+    uint64_t cnt = rd64(0x0F0);
+    CHECK(cnt > 500 && cnt < 1000000);     /* wrapped, past the second match */
+    CHECK_EQ(rd64(0x020), 0x6);
+    wr64(0x020, 0x6);
+    advance_us(300);
+    CHECK(timers_settle());
+    CHECK_EQ(rd64(0x020), 0);
+    CHECK_EQ(rises[20], 1);
+    CHECK_EQ(rises[21], 1);
+}
+
+/* 32-bit one-shot across the 64-bit wrap (which is also a 32-bit wrap):
+ * the wrap and the match at 500 both passed before the callback ran, so
+ * they merge into one interrupt, and the next event is 2^32 ticks away. */
+TEST_CASE(counter_wrap_32bit_oneshot)
+{
+    setup();
+    wr64(0x0F0, ~0ull - 999);
+    wr64(tconf(0), TN_LEVEL | TN_ENB | TN_32BIT | TN_ROUTE(22));
+    wr32(tcmp(0), 500);
+    wr32(0x010, CNF_ENABLE);
+    advance_us(300);
+    CHECK(timers_settle());
+    CHECK_EQ(rd64(0x020), 0x1);
+    wr64(0x020, 0x1);
+    advance_us(300);
+    CHECK(timers_settle());
+    CHECK_EQ(rd64(0x020), 0);
+    CHECK_EQ(rises[22], 1);
+}
+
+/* Dense random programming of the HPET alone (seeded): no register write
+ * sequence may leave a timer armed at a past instant. */
+TEST_CASE(random_programming_never_storms)
+{
+    static const uint64_t values[] = {
+        0, 1, 2, 999, 1000, 0xFFFFFFFF, 0x100000000ull, ~0ull, ~0ull - 1, ~0ull - 1000,
+        0x7FFFFFFFFFFFFFFFull, 0x8000000000000000ull, 0xFFFFFFFF00000000ull,
+    };
+    static const unsigned regs[] = { 0x010, 0x020, 0x0F0, 0x0F4, 0x100, 0x104, 0x108, 0x10C,
+                                     0x120, 0x128, 0x12C, 0x140, 0x148, 0x14C };
+    setup();
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+        uint64_t r = x * 0x2545F4914F6CDD1Dull;
+        unsigned reg = regs[(r >> 8) % (sizeof(regs) / sizeof(regs[0]))];
+        uint64_t v = (r >> 20) & 1 ? values[(r >> 24) % (sizeof(values) / sizeof(values[0]))]
+                                   : (r & 0x80 ? r >> 33 : (r >> 40) | CNF_ENABLE);
+        if ((r & 15) == 0) {
+            clock_virtual_resume();        /* a spin: nanosleep would take 50+ us */
+            for (int64_t end = clock_host_ns() + (int64_t)(r >> 44) % 30000; clock_host_ns() < end;)
+                ;
+            clock_virtual_pause();
+        } else if ((r & 15) < 4) {
+            (void)rd64(reg & ~7u);
+        } else if ((r >> 4) & 1) {
+            wr64(reg & ~7u, v);
+        } else {
+            wr32(reg, (uint32_t)v);
+        }
+        if (!timers_settle()) {
+            printf("  storm after op %d (reg 0x%x)\n", i, reg);
+            CHECK(false);
+        }
+    }
+}
+
 int main(void)
 {
     RUN(capabilities_and_reset);
@@ -302,5 +415,9 @@ int main(void)
     RUN(route_capability);
     RUN(legacy_replacement);
     RUN(mode32_wrap_and_match);
+    RUN(late_oneshot_fires_once);
+    RUN(counter_wrap_64bit_comparators);
+    RUN(counter_wrap_32bit_oneshot);
+    RUN(random_programming_never_storms);
     TEST_EXIT();
 }
