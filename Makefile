@@ -28,8 +28,13 @@ unit_extra = $(filter-out %_test.c,$(wildcard $(dir $(1))*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%) \
               $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-san/%)
 
-.PHONY: all check demo bench deps guests unit clean fuzz
-all: $(BUILD)/mimic
+.PHONY: all check demo bench deps guests unit clean fuzz bios
+all: $(BUILD)/mimic bios
+
+# Our PC BIOS (bios/README.md): loaded by the pc machine when no -kernel is
+# given; its own Makefile decides what is out of date.
+bios:
+	$(MAKE) -C bios OUT=$(abspath $(BUILD))/bios
 
 $(BUILD)/mimic: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
