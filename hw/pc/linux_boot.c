@@ -41,6 +41,14 @@
 
 /* boot_params fields outside the setup header. */
 #define BP_ACPI_RSDP_ADDR  0x070
+/* screen_info at the start of boot_params (Linux include/uapi/linux/screen_info.h) */
+#define SI_ORIG_X          0x00
+#define SI_ORIG_Y          0x01
+#define SI_VIDEO_MODE      0x06
+#define SI_VIDEO_COLS      0x07
+#define SI_VIDEO_LINES     0x0e
+#define SI_VIDEO_ISVGA     0x0f
+#define SI_VIDEO_POINTS    0x10
 #define BP_E820_ENTRIES    0x1e8
 #define BP_E820_TABLE      0x2d0
 #define BP_E820_MAX        128
@@ -284,6 +292,17 @@ bool linux_boot_setup(uint8_t *ram, uint64_t ram_size,
     st_le32(bp + HDR_RAMDISK_IMAGE, (uint32_t)initrd_addr);
     st_le32(bp + HDR_RAMDISK_SIZE, initrd_addr ? (uint32_t)p->initrd_size : 0);
     st_le64(bp + BP_ACPI_RSDP_ADDR, p->acpi_rsdp);
+    if (p->vga_text) {
+        /* What the real-mode setup code stores after INT 10h/0Fh on a VGA
+         * left in mode 3 (arch/x86/boot/video.c store_mode_params). */
+        bp[SI_ORIG_X] = 0;
+        bp[SI_ORIG_Y] = 0;
+        bp[SI_VIDEO_MODE] = 3;
+        bp[SI_VIDEO_COLS] = 80;
+        bp[SI_VIDEO_LINES] = 25;
+        bp[SI_VIDEO_ISVGA] = 1;
+        st_le16(bp + SI_VIDEO_POINTS, 16);
+    }
     bp[BP_E820_ENTRIES] = (uint8_t)map->count;
     for (int i = 0; i < map->count; i++) {
         uint8_t *e = bp + BP_E820_TABLE + i * 20;

@@ -54,6 +54,9 @@ typedef struct LinuxBootParams {
      * kernel's own startup_64 in long mode (implies entry64). NULL: the
      * guest runs the bzImage's decompressor. */
     const Vmlinux *vmlinux;
+    /* A VGA in 80x25 text mode (what a BIOS leaves): described in
+     * screen_info so the kernel's vgacon takes the screen. */
+    bool vga_text;
 } LinuxBootParams;
 
 /* True if the image has a Linux setup header ("HdrS" at 0x202). */

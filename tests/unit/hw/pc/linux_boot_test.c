@@ -181,6 +181,17 @@ TEST_CASE(zero_page_fields)
         CHECK_EQ(rd32(e + 16), map.entry[i].type);
     }
     CHECK(all_zero(zp + ZP_E820_TABLE + 20 * map.count, 20));
+    /* With a VGA in text mode: screen_info as the setup code fills it
+     * (uapi screen_info: mode 0x06, cols 0x07, lines 0x0E, isVGA 0x0F,
+     * points 0x10). */
+    p.vga_text = true;
+    CHECK(linux_boot_setup(ram, ram_size, &p, &r, &err));
+    zp = ram + r.gpr[R_ESI];
+    CHECK_EQ(zp[0x06], 3);
+    CHECK_EQ(zp[0x07], 80);
+    CHECK_EQ(zp[0x0E], 25);
+    CHECK_EQ(zp[ZP_ORIG_VIDEO_ISVGA], 1);
+    CHECK_EQ(rd16(zp + 0x10), 16);
     munmap(ram, ram_size);
     free(k);
 }
