@@ -25,7 +25,16 @@ struct AddressSpace {
     size_t nflat;
     Listener listeners[AS_MAX_LISTENERS];
     int nlisteners;
+    AddressSpaceRamWriteFn ram_written;
+    void *ram_written_opaque;
 };
+
+void address_space_set_ram_write_observer(AddressSpace *as, AddressSpaceRamWriteFn fn,
+                                          void *opaque)
+{
+    as->ram_written = fn;
+    as->ram_written_opaque = opaque;
+}
 
 AddressSpace *address_space_new(const char *name)
 {
@@ -412,6 +421,8 @@ void as_write_buf(AddressSpace *as, uint64_t addr, const void *buf, size_t len)
         if (p) {
             size_t n = avail < len ? avail : len;
             memcpy(p, in, n);
+            if (as->ram_written)
+                as->ram_written(as->ram_written_opaque, addr, n);
             in += n, addr += n, len -= n;
         } else {
             as_st(as, addr++, 1, *in++);

@@ -219,6 +219,14 @@ static void restore_intr_levels(TcgAccel *ta)
             cpu_interrupt(ta->cpus[i], CPU_INTERRUPT_HARD);
 }
 
+/* DMA and fw_cfg wrote guest RAM behind the TLB: translations of those
+ * bytes are stale (a disk read into a page that held code). */
+static void dma_written(void *opaque, uint64_t addr, uint64_t len)
+{
+    (void)opaque;
+    tcg_invalidate_phys_range(addr, len);
+}
+
 static void map_listener(void *opaque, AddressSpace *as)
 {
     (void)as;
@@ -265,6 +273,7 @@ static void tcg_vcpus_create(Machine *m)
         ta->ncpus = i + 1;
     }
     address_space_add_listener(m->mem, map_listener, m);
+    address_space_set_ram_write_observer(m->mem, dma_written, NULL);
     tcg_memory_map_changed(m);    /* first snapshot of the map */
     if (n > 1)
         ta->slice_timer = timer_new(slice_expired, ta);

@@ -76,6 +76,14 @@ void memory_region_unmap(MemoryRegion *mr);   /* removes and frees */
 
 void address_space_add_listener(AddressSpace *as, AddressSpaceListener fn, void *opaque);
 
+/* RAM written by as_write_buf (device DMA, firmware interfaces: anything
+ * but a CPU) is reported to this observer, so an accelerator can drop what
+ * it derived from those bytes (translated code). One per address space;
+ * called on the writer's thread, after the bytes are in place. */
+typedef void (*AddressSpaceRamWriteFn)(void *opaque, uint64_t addr, uint64_t len);
+void address_space_set_ram_write_observer(AddressSpace *as, AddressSpaceRamWriteFn fn,
+                                          void *opaque);
+
 /* The flat view; valid until the next map/unmap/enable/move. */
 const FlatRange *address_space_flat(AddressSpace *as, size_t *count);
 /* The range containing addr, or NULL when unassigned. */

@@ -140,6 +140,40 @@ TEST_CASE(buffer_copies)
     address_space_free(as);
 }
 
+static uint64_t seen_addr[4], seen_len[4];
+static int nseen;
+
+static void observe(void *opaque, uint64_t addr, uint64_t len)
+{
+    (void)opaque;
+    if (nseen < 4)
+        seen_addr[nseen] = addr, seen_len[nseen] = len;
+    nseen++;
+}
+
+/* DMA-style copies report every RAM range they write (split at region
+ * boundaries), and nothing for MMIO or reads. */
+TEST_CASE(ram_write_observer)
+{
+    uint8_t ram[64] = { 0 };
+    char out[8];
+    AddressSpace *as = address_space_new("t");
+    as_map_ram(as, "a", 0, 32, ram);
+    as_map_io(as, "bytes", 32, 4, &rec_bytes, NULL);
+    as_map_ram(as, "b", 36, 28, ram + 36);
+    address_space_set_ram_write_observer(as, observe, NULL);
+    nseen = 0;
+    as_write_buf(as, 30, "abcdefgh", 8);     /* 30-31 RAM, 32-35 MMIO, 36-37 RAM */
+    CHECK_EQ(nseen, 2);
+    CHECK_EQ(seen_addr[0], 30);
+    CHECK_EQ(seen_len[0], 2);
+    CHECK_EQ(seen_addr[1], 36);
+    CHECK_EQ(seen_len[1], 2);
+    as_read_buf(as, 30, out, 8);
+    CHECK_EQ(nseen, 2);
+    address_space_free(as);
+}
+
 int main(void)
 {
     RUN(ram_read_write);
@@ -149,5 +183,6 @@ int main(void)
     RUN(access_size_adaptation);
     RUN(access_straddling_ranges);
     RUN(buffer_copies);
+    RUN(ram_write_observer);
     TEST_EXIT();
 }
