@@ -237,6 +237,17 @@ void helper_hlt(void *env)
     cpu->common.halted = true;
 }
 
+/* PAUSE is a spin-wait hint. With several vCPUs taking turns on one thread,
+ * the spinning vCPU gives up its turn so the one it waits for can run (a
+ * lock holder preempted mid-section would otherwise keep it spinning for
+ * whole slices: SeaBIOS's AP start-up never finishes). */
+void helper_pause(void *env)
+{
+    X86CPU *cpu = CPU(env);
+    if (cpu->nr_cpus > 1)
+        cpu->common.exception_index = EXCP_YIELD;
+}
+
 /* ---- CPUID, TSC, MSRs, XCR0 ---------------------------------------------------------- */
 
 void helper_cpuid(void *env)

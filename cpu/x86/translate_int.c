@@ -1168,7 +1168,7 @@ bool x86_translate_int(DisasContext *s)
         gen_bcd(s, (int)id);
         return true;
 
-    case X86_INSN_NOP: case X86_INSN_PAUSE:
+    case X86_INSN_NOP:
     case X86_INSN_NOP_Ev_0F18: case X86_INSN_NOP_Ev_0F19: case X86_INSN_NOP_Ev_0F1A:
     case X86_INSN_NOP_Ev_0F1B: case X86_INSN_NOP_Ev_0F1C: case X86_INSN_NOP_Ev_0F1D:
     case X86_INSN_NOP_Ev_0F1E: case X86_INSN_NOP_Ev_0F1F:

@@ -434,6 +434,12 @@ bool x86_translate_sys(DisasContext *s)
         gen_helper_hlt(tcg_env);
         s->end = X86_END_EXIT;
         return true;
+    case X86_INSN_PAUSE:
+        x86_gen_update_cc_op(s);
+        x86_gen_set_rip(s, s->next_pc);
+        gen_helper_pause(tcg_env);
+        s->end = X86_END_EXIT;
+        return true;
     case X86_INSN_CLI:
         gen_helper_cli(tcg_env);
         return true;
