@@ -9,7 +9,10 @@ PKGS     := zlib
 CPPFLAGS := -Iinclude -I. -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -MMD -MP -pthread
-LDLIBS   := -pthread -lrt -llzma -lzstd -lz $(shell pkg-config --libs capstone 2>/dev/null)
+# SDL2: the desktop window (ui/sdl.c).
+CPPFLAGS += $(shell pkg-config --cflags sdl2 2>/dev/null)
+LDLIBS   := -pthread -lrt -llzma -lzstd -lz $(shell pkg-config --libs capstone 2>/dev/null) \
+            $(shell pkg-config --libs sdl2 2>/dev/null)
 # capstone: disassembly in the debug log; also an oracle in unit tests.
 TEST_LDLIBS := $(LDLIBS)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -29,7 +32,12 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%) \
               $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-san/%)
 
 .PHONY: all check demo bench deps guests unit clean fuzz bios
-all: $(BUILD)/mimic bios
+all: $(BUILD)/mimic $(BUILD)/mimic-img bios
+
+# mimic-img: disk images from the command line (qemu-img compatible).
+IMG_SRCS := $(sort $(wildcard tools/mimic-img/*.c) $(wildcard block/*.c)) system/log.c
+$(BUILD)/mimic-img: $(IMG_SRCS:%.c=$(BUILD)/obj/%.o)
+	$(CC) $(CFLAGS) -o $@ $^ -pthread -lz
 
 # Our PC BIOS (bios/README.md): loaded by the pc machine when no -kernel is
 # given; its own Makefile decides what is out of date.
@@ -87,7 +95,33 @@ bench: deps
 	$(MAKE) all guests
 	bench/run
 
+# Fuzz targets (libFuzzer, clang): each runs FUZZ_TIME seconds from its seeds.
+FUZZ_TIME ?= 300
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+$(BUILD)/fuzz/qcow2_fuzz: tests/fuzz/qcow2_fuzz.c $(wildcard block/*.c block/*.h) system/log.c
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/qcow2_fuzz.c $(wildcard block/*.c) \
+	    system/log.c -lz -pthread
+
+IDE_FUZZ_SRCS := hw/ide/ata.c hw/ide/atapi.c hw/ide/piix.c hw/pci/pci.c system/memory.c system/irq.c \
+	system/log.c system/machine.c system/mainloop.c system/timer.c $(wildcard block/*.c)
+$(BUILD)/fuzz/ide_fuzz: tests/fuzz/ide_fuzz.c $(IDE_FUZZ_SRCS) $(wildcard hw/ide/*.h)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=gnu11 $(FUZZ_FLAGS) -o $@ tests/fuzz/ide_fuzz.c $(IDE_FUZZ_SRCS) \
+	    -lz -pthread -lrt
+
+fuzz: deps $(BUILD)/fuzz/qcow2_fuzz $(BUILD)/fuzz/ide_fuzz $(BUILD)/mimic-img
+	rm -rf $(BUILD)/fuzz/qcow2-seeds
+	MIMIC_IMG=$(BUILD)/mimic-img tests/fuzz/qcow2_seeds $(BUILD)/fuzz/qcow2-seeds
+	mkdir -p $(BUILD)/fuzz/qcow2-corpus
+	$(BUILD)/fuzz/qcow2_fuzz -max_total_time=$(FUZZ_TIME) -max_len=65536 -timeout=10 \
+	    -rss_limit_mb=2048 -dict=tests/fuzz/qcow2.dict $(BUILD)/fuzz/qcow2-corpus \
+	    $(BUILD)/fuzz/qcow2-seeds
+	mkdir -p $(BUILD)/fuzz/ide-corpus
+	$(BUILD)/fuzz/ide_fuzz -max_total_time=$(FUZZ_TIME) -max_len=1024 -timeout=10 \
+	    $(BUILD)/fuzz/ide-corpus
+
 clean:
 	rm -rf $(BUILD)
 
--include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(IMG_SRCS:%.c=$(BUILD)/obj/%.d)

@@ -2,8 +2,9 @@
  * Character backends: stdio (raw terminal, Ctrl-A mux as with -nographic),
  * file:PATH (output only) and null. Input is buffered here (4 KiB) and
  * handed to the frontend only as fast as its can_receive allows, so the mux
- * keys keep working while the guest does not drain its UART. Left out:
- * sockets, pipes, ptys, the monitor behind Ctrl-A c, sending a break.
+ * keys keep working while the guest does not drain its UART. Ctrl-A c
+ * moves input between the frontend and a second client, the monitor.
+ * Left out: sockets, pipes, ptys, sending a break.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,10 @@ struct Chardev {
     bool is_stdio;
     bool mux;
     ChardevFrontend fe;
+    /* The mux's second client (the monitor): gets the input after Ctrl-A c. */
+    ChardevFrontend mon_fe;
+    void (*mon_focus)(void *opaque, bool focused);
+    bool mon_focused;
 
     /* Input ring: bytes read (after mux processing) not yet taken. */
     uint8_t in[CHARDEV_INBUF_SIZE];
@@ -163,8 +168,9 @@ static void chardev_deliver(Chardev *c)
     if (c->delivering)
         return;
     c->delivering = true;
-    while (c->in_len > 0 && c->fe.receive && c->fe.can_receive) {
-        int room = c->fe.can_receive(c->fe.opaque);
+    const ChardevFrontend *fe = c->mon_focused ? &c->mon_fe : &c->fe;
+    while (c->in_len > 0 && fe->receive && fe->can_receive) {
+        int room = fe->can_receive(fe->opaque);
         if (room <= 0)
             break;
         size_t n = c->in_len;
@@ -172,7 +178,7 @@ static void chardev_deliver(Chardev *c)
             n = (size_t)room;
         if (n > CHARDEV_INBUF_SIZE - c->in_head)
             n = CHARDEV_INBUF_SIZE - c->in_head;
-        c->fe.receive(c->fe.opaque, c->in + c->in_head, (int)n);
+        fe->receive(fe->opaque, c->in + c->in_head, (int)n);
         c->in_head = (c->in_head + n) % CHARDEV_INBUF_SIZE;
         c->in_len -= n;
     }
@@ -196,7 +202,7 @@ static const char mux_help[] =
     "C-a h    print this help\r\n"
     "C-a x    exit mimic\r\n"
     "C-a s    save disk data (nothing to save yet)\r\n"
-    "C-a c    switch to the monitor (not available yet)\r\n"
+    "C-a c    switch between console and monitor\r\n"
     "C-a C-a  send C-a to the guest\r\n";
 
 static void chardev_mux_byte(Chardev *c, uint8_t byte)
@@ -226,7 +232,14 @@ static void chardev_mux_byte(Chardev *c, uint8_t byte)
         chardev_print(c, mux_help);
         break;
     case 'c': case 'C':
-        chardev_print(c, "\r\nmimic: monitor not available yet\r\n");
+        if (!c->mon_fe.receive) {
+            chardev_print(c, "\r\nmimic: monitor not available on this console\r\n");
+            break;
+        }
+        chardev_deliver(c);   /* what was typed before the switch stays with its client */
+        c->mon_focused = !c->mon_focused;
+        if (c->mon_focus)
+            c->mon_focus(c->mon_fe.opaque, c->mon_focused);
         break;
     default:   /* 's' (nothing to commit) and unknown keys: ignored */
         break;
@@ -267,6 +280,16 @@ void chardev_accept_input(Chardev *c)
 {
     if (c && (c->in_len > 0 || !c->watching))
         chardev_deliver(c);
+}
+
+void chardev_mux_set_monitor(Chardev *c, const ChardevFrontend *fe,
+                             void (*focus)(void *opaque, bool focused))
+{
+    if (!c)
+        return;
+    c->mon_fe = fe ? *fe : (ChardevFrontend){ 0 };
+    c->mon_focus = fe ? focus : NULL;
+    c->mon_focused = false;
 }
 
 void chardev_set_frontend(Chardev *c, const ChardevFrontend *fe)

@@ -15,7 +15,9 @@
 #include "mimic/machine.h"
 #include "mimic/mainloop.h"
 #include "mimic/timer.h"
+#include "monitor/monitor.h"
 #include "system/options.h"
+#include "ui/ui.h"
 
 static Machine *the_machine;
 
@@ -51,6 +53,17 @@ static void open_serial_ports(Machine *m, const MachineOptions *o)
         if (!m->serial[i])
             fatal("-serial %s: %s", specs[i], err ? err : "cannot open");
     }
+}
+
+/* The serial port on stdio (its Ctrl-A mux takes the monitor too), or NULL. */
+static Chardev *stdio_serial(Machine *m, const MachineOptions *o)
+{
+    if (o->nserial == 0)
+        return o->nographic ? m->serial[0] : NULL;
+    for (int i = 0; i < o->nserial; i++)
+        if (!strcmp(o->serial[i], "stdio") || !strcmp(o->serial[i], "mon:stdio"))
+            return m->serial[i];
+    return NULL;
 }
 
 static int run(Machine *m)
@@ -109,17 +122,27 @@ int main(int argc, char **argv)
     accel->vcpus_create(m);
     accel->reset_vcpus(m);
 
+    MonitorSpec mon_spec;
+    const char *mon_err;
+    if (!monitor_parse_spec(opts.monitor, &mon_spec, &mon_err))
+        fatal("-monitor %s: %s", opts.monitor, mon_err);   /* options.c checked it */
+    Monitor *mon = monitor_new(m);
+    monitor_open(mon, &mon_spec, stdio_serial(m, &opts));
+    Ui *ui = ui_open(m, &opts);
+
     struct sigaction sa = { .sa_handler = on_terminate_signal };
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 
-    if (!opts.nographic && !opts.display && opts.nserial == 0)
-        warn("no graphical display yet: COM1 goes nowhere; use -nographic or "
-             "-serial stdio to see the console");
+    if (!ui && !opts.nographic && !opts.display && opts.nserial == 0)
+        warn("no desktop for a window ($DISPLAY is not set): COM1 goes nowhere; use "
+             "-nographic or -serial stdio to see the console");
     accel->start(m);
     int status = run(m);
     accel->shutdown(m);
+    ui_close(ui);
+    monitor_free(mon);
     machine_unlock();
     fflush(stdout);
     return status;

@@ -2,15 +2,19 @@
  * ACPI table builder for the pc machine: RSDP 2.0, RSDT/XSDT, FADT 6.0,
  * FACS, MADT, DSDT (AML from aml.c), optional HPET. Layouts follow ACPI
  * 6.4 chapter 5 (5.2.5 RSDP, 5.2.9 FADT, 5.2.10 FACS, 5.2.12 MADT) and the
- * IA-PC HPET spec 1.0a section 3.2.4. Leaves out: SSDTs, sleep states
- * other than S5, hot-plug, NUMA (SRAT), PCIe (MCFG), SMBIOS.
+ * IA-PC HPET spec 1.0a section 3.2.4. Either placed at a fixed address
+ * (direct kernel boot) or as fw_cfg blobs plus BIOS linker/loader commands
+ * that firmware executes. Leaves out: SSDTs, sleep states other than S5,
+ * hot-plug, NUMA (SRAT), PCIe (MCFG), SMBIOS (hw/acpi/smbios.c).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hw/acpi/acpi_tables.h"
 #include "hw/acpi/aml.h"
 #include "hw/acpi/pm.h"
+#include "hw/nvram/bios_linker.h"
 
 #define ACPI_OEM_ID         "MIMIC "
 #define ACPI_OEM_TABLE_ID   "MIMICPC "
@@ -28,6 +32,9 @@
 #define ACPI_MADT_REVISION  4
 #define ACPI_DSDT_REVISION  2       /* >= 2: 64-bit AML integers */
 #define ACPI_MAX_TABLES     8       /* entries of RSDT/XSDT */
+/* Loader mode records every pointer and checksummed table it writes. */
+#define ACPI_MAX_POINTERS   (3 + 2 * ACPI_MAX_TABLES)
+#define ACPI_MAX_CHECKSUMS  (ACPI_MAX_TABLES + 3)
 #define PCI_SLOTS           32
 
 /* Generic Address Structure address spaces and access sizes (5.2.3.2) */
@@ -63,6 +70,13 @@ typedef struct Writer {
     size_t size, pos;
     uint64_t base;
     bool overflow;
+    /* Loader mode: where pointers (offset, size) and tables (start,
+     * length) are, for the firmware's ADD_POINTER / ADD_CHECKSUM. */
+    bool record;
+    struct { size_t off; uint8_t size; } ptr[ACPI_MAX_POINTERS];
+    int nptr;
+    struct { size_t start, len; } sum[ACPI_MAX_CHECKSUMS];
+    int nsum;
 } Writer;
 
 static bool w_space(Writer *w, size_t n)
@@ -109,6 +123,21 @@ static uint64_t w_addr(const Writer *w, size_t off)
     return w->base + off;
 }
 
+/* A `size`-byte pointer to buffer offset `target`: an address in direct
+ * mode, an offset the firmware relocates in loader mode. */
+static void w_pointer(Writer *w, size_t target, unsigned size)
+{
+    if (w->record && !w->overflow) {
+        if (w->nptr == ACPI_MAX_POINTERS) {
+            w->overflow = true;
+            return;
+        }
+        w->ptr[w->nptr].off = w->pos;
+        w->ptr[w->nptr++].size = (uint8_t)size;
+    }
+    w_le(w, w_addr(w, target), size);
+}
+
 static void w_patch_le(Writer *w, size_t off, uint64_t v, unsigned size)
 {
     if (w->overflow || off > w->pos || size > w->pos - off)
@@ -150,6 +179,14 @@ static void table_end(Writer *w, size_t start)
     size_t len = w->pos - start;
     w_patch_le(w, start + 4, len, 4);
     w->buf[start + 9] = checksum(w->buf + start, len);
+    if (w->record) {
+        if (w->nsum == ACPI_MAX_CHECKSUMS) {
+            w->overflow = true;
+            return;
+        }
+        w->sum[w->nsum].start = start;
+        w->sum[w->nsum++].len = len;
+    }
 }
 
 /* Generic Address Structure (5.2.3.2) */
@@ -325,8 +362,8 @@ static size_t build_fadt(Writer *w, const AcpiConfig *cfg, size_t facs, size_t d
         flags |= FADT_RESET_REG_SUP;
 
     size_t start = table_begin(w, "FACP", ACPI_FADT_REVISION);
-    w_le(w, w_addr(w, facs), 4);                      /* 36 FIRMWARE_CTRL */
-    w_le(w, w_addr(w, dsdt), 4);                      /* 40 DSDT */
+    w_pointer(w, facs, 4);                            /* 36 FIRMWARE_CTRL */
+    w_pointer(w, dsdt, 4);                            /* 40 DSDT */
     w_le(w, 0, 1);                                    /* 44 reserved */
     w_le(w, FADT_PM_PROFILE_DESKTOP, 1);              /* 45 */
     w_le(w, (uint64_t)cfg->sci_irq, 2);               /* 46 SCI_INT */
@@ -369,7 +406,7 @@ static size_t build_fadt(Writer *w, const AcpiConfig *cfg, size_t facs, size_t d
     w_le(w, ACPI_FADT_MINOR, 1);                      /* 131 minor version */
     /* X_FIRMWARE_CTRL must be 0 when FIRMWARE_CTRL is used (always below 4G). */
     w_le(w, 0, 8);                                    /* 132 X_FIRMWARE_CTRL */
-    w_le(w, w_addr(w, dsdt), 8);                      /* 140 X_DSDT */
+    w_pointer(w, dsdt, 8);                            /* 140 X_DSDT */
     fadt_block(w, pm + ACPI_PM1_EVT_OFFSET, ACPI_PM1_EVT_LEN, GAS_ACCESS_WORD); /* 148 */
     w_zero(w, 12);                                    /* 160 X_PM1b_EVT_BLK */
     fadt_block(w, pm + ACPI_PM1_CNT_OFFSET, ACPI_PM1_CNT_LEN, GAS_ACCESS_WORD); /* 172 */
@@ -443,32 +480,27 @@ static size_t build_sdt(Writer *w, const char *sig, const size_t *tables, int n,
 {
     size_t start = table_begin(w, sig, 1);
     for (int i = 0; i < n; i++)
-        w_le(w, w_addr(w, tables[i]), size);
+        w_pointer(w, tables[i], size);
     table_end(w, start);
     return start;
 }
 
 /* RSDP (5.2.5.3): checksum over the first 20 bytes, extended checksum
  * over all 36. */
-static void build_rsdp(Writer *w, size_t at, size_t rsdt, size_t xsdt)
+static void rsdp_fill(uint8_t r[ACPI_RSDP_LEN], uint32_t rsdt, uint64_t xsdt)
 {
-    uint8_t r[ACPI_RSDP_LEN] = { 0 };
-    uint64_t x = w_addr(w, xsdt);
-    uint32_t rs = (uint32_t)w_addr(w, rsdt);
-
+    memset(r, 0, ACPI_RSDP_LEN);
     memcpy(r, "RSD PTR ", 8);
     memcpy(r + 9, ACPI_OEM_ID, 6);
     r[15] = 2;
     for (int i = 0; i < 4; i++) {
-        r[16 + i] = (uint8_t)(rs >> (8 * i));
+        r[16 + i] = (uint8_t)(rsdt >> (8 * i));
         r[20 + i] = (uint8_t)(ACPI_RSDP_LEN >> (8 * i));
     }
     for (int i = 0; i < 8; i++)
-        r[24 + i] = (uint8_t)(x >> (8 * i));
+        r[24 + i] = (uint8_t)(xsdt >> (8 * i));
     r[8] = checksum(r, ACPI_RSDP_V1_LEN);
     r[32] = checksum(r, ACPI_RSDP_LEN);
-    if (!w->overflow)
-        memcpy(w->buf + at, r, sizeof(r));
 }
 
 static bool config_valid(const AcpiConfig *cfg)
@@ -481,46 +513,108 @@ static bool config_valid(const AcpiConfig *cfg)
             (uint64_t)cfg->pci_mmio_base + cfg->pci_mmio_size <= 0x100000000ull);
 }
 
-size_t acpi_build(uint8_t *buf, size_t buf_size, uint64_t base, const AcpiConfig *cfg,
-                  uint64_t *rsdp_addr)
+/* Every table but the RSDP, from the writer's current position: FACS,
+ * DSDT, FADT, MADT, HPET, RSDT, XSDT. */
+static bool build_tables(Writer *w, const AcpiConfig *cfg, size_t *rsdt_out, size_t *xsdt_out)
 {
-    Writer w = { .buf = buf, .size = buf_size, .base = base };
     size_t tables[ACPI_MAX_TABLES];
     int ntables = 0;
     Aml dsdt_aml;
-
-    if (!buf || !cfg || !config_valid(cfg) || base >= 0x100000000ull)
-        return 0;
 
     aml_init(&dsdt_aml);
     dsdt_build(&dsdt_aml, cfg);
     if (!aml_ok(&dsdt_aml)) {
         aml_free(&dsdt_aml);
-        return 0;
+        return false;
     }
+    size_t facs = build_facs(w);
+
+    size_t dsdt = table_begin(w, "DSDT", ACPI_DSDT_REVISION);
+    w_bytes(w, dsdt_aml.data, dsdt_aml.len);
+    table_end(w, dsdt);
+    aml_free(&dsdt_aml);
+
+    tables[ntables++] = build_fadt(w, cfg, facs, dsdt);
+    tables[ntables++] = build_madt(w, cfg);
+    if (cfg->hpet)
+        tables[ntables++] = build_hpet(w, cfg);
+    *rsdt_out = build_sdt(w, "RSDT", tables, ntables, 4);
+    *xsdt_out = build_sdt(w, "XSDT", tables, ntables, 8);
+    return !w->overflow;
+}
+
+size_t acpi_build(uint8_t *buf, size_t buf_size, uint64_t base, const AcpiConfig *cfg,
+                  uint64_t *rsdp_addr)
+{
+    Writer w = { .buf = buf, .size = buf_size, .base = base };
+
+    if (!buf || !cfg || !config_valid(cfg) || base >= 0x100000000ull)
+        return 0;
 
     w_align(&w, 16);
     size_t rsdp = w.pos;
     w_zero(&w, ACPI_RSDP_LEN);
-    size_t facs = build_facs(&w);
-
-    size_t dsdt = table_begin(&w, "DSDT", ACPI_DSDT_REVISION);
-    w_bytes(&w, dsdt_aml.data, dsdt_aml.len);
-    table_end(&w, dsdt);
-    aml_free(&dsdt_aml);
-
-    tables[ntables++] = build_fadt(&w, cfg, facs, dsdt);
-    tables[ntables++] = build_madt(&w, cfg);
-    if (cfg->hpet)
-        tables[ntables++] = build_hpet(&w, cfg);
-    size_t rsdt = build_sdt(&w, "RSDT", tables, ntables, 4);
-    size_t xsdt = build_sdt(&w, "XSDT", tables, ntables, 8);
-    build_rsdp(&w, rsdp, rsdt, xsdt);
-
-    /* RSDT and the 32-bit FADT fields hold 32-bit addresses. */
-    if (w.overflow || base + w.pos > 0x100000000ull)
+    size_t rsdt, xsdt;
+    if (!build_tables(&w, cfg, &rsdt, &xsdt))
         return 0;
+    /* RSDT and the 32-bit FADT fields hold 32-bit addresses. */
+    if (base + w.pos > 0x100000000ull)
+        return 0;
+    rsdp_fill(w.buf + rsdp, (uint32_t)w_addr(&w, rsdt), w_addr(&w, xsdt));
     if (rsdp_addr)
         *rsdp_addr = base + rsdp;
     return w.pos;
+}
+
+bool acpi_build_for_loader(const AcpiConfig *cfg, AcpiBlobs *out, BiosLinker *linker)
+{
+    memset(out, 0, sizeof(*out));
+    if (!cfg || !config_valid(cfg) || !linker)
+        return false;
+    Writer *w = calloc(1, sizeof(*w));
+    uint8_t *buf = malloc(ACPI_TABLES_MAX_SIZE);
+    if (!w || !buf) {
+        free(w);
+        free(buf);
+        return false;
+    }
+    *w = (Writer){ .buf = buf, .size = ACPI_TABLES_MAX_SIZE, .base = 0, .record = true };
+    size_t rsdt, xsdt;
+    if (!build_tables(w, cfg, &rsdt, &xsdt)) {
+        free(w);
+        free(buf);
+        return false;
+    }
+    rsdp_fill(out->rsdp, (uint32_t)rsdt, xsdt);
+    uint8_t *fit = realloc(buf, w->pos);
+    out->tables = fit ? fit : buf;
+    out->tables_len = w->pos;
+
+    /* The FACS must be 64-byte aligned in memory, and offsets in the blob
+     * were aligned relative to its start. The RSDP lives where OSes scan
+     * for it (ACPI 5.2.5.1: the BIOS read-only area 0xE0000-0xFFFFF). */
+    bios_linker_allocate(linker, ACPI_FILE_TABLES, 64, BIOS_LINKER_ZONE_HIGH);
+    bios_linker_allocate(linker, ACPI_FILE_RSDP, 16, BIOS_LINKER_ZONE_FSEG);
+    for (int i = 0; i < w->nptr; i++)
+        bios_linker_add_pointer(linker, ACPI_FILE_TABLES, (uint32_t)w->ptr[i].off,
+                                w->ptr[i].size, ACPI_FILE_TABLES);
+    for (int i = 0; i < w->nsum; i++)
+        bios_linker_add_checksum(linker, ACPI_FILE_TABLES, (uint32_t)(w->sum[i].start + 9),
+                                 (uint32_t)w->sum[i].start, (uint32_t)w->sum[i].len);
+    bios_linker_add_pointer(linker, ACPI_FILE_RSDP, 16, 4, ACPI_FILE_TABLES);
+    bios_linker_add_pointer(linker, ACPI_FILE_RSDP, 24, 8, ACPI_FILE_TABLES);
+    bios_linker_add_checksum(linker, ACPI_FILE_RSDP, 8, 0, ACPI_RSDP_V1_LEN);
+    bios_linker_add_checksum(linker, ACPI_FILE_RSDP, 32, 0, ACPI_RSDP_LEN);
+    free(w);
+    if (linker->error) {
+        acpi_blobs_free(out);
+        return false;
+    }
+    return true;
+}
+
+void acpi_blobs_free(AcpiBlobs *b)
+{
+    free(b->tables);
+    memset(b, 0, sizeof(*b));
 }

@@ -54,4 +54,28 @@ typedef struct AcpiConfig {
 size_t acpi_build(uint8_t *buf, size_t buf_size, uint64_t base, const AcpiConfig *cfg,
                   uint64_t *rsdp_addr);
 
+/* fw_cfg file names of the loader-mode blobs (what QEMU calls them, so
+ * SeaBIOS and our BIOS find them). */
+#define ACPI_FILE_TABLES "etc/acpi/tables"
+#define ACPI_FILE_RSDP   "etc/acpi/rsdp"
+#define ACPI_RSDP_SIZE   36
+
+typedef struct AcpiBlobs {
+    uint8_t *tables;                  /* every table but the RSDP (malloc'd) */
+    size_t tables_len;
+    uint8_t rsdp[ACPI_RSDP_SIZE];
+} AcpiBlobs;
+
+typedef struct BiosLinker BiosLinker;
+
+/*
+ * Firmware placement ("loader mode"): the same tables with every pointer
+ * written as an offset into ACPI_FILE_TABLES, and commands appended to
+ * `linker` that make the firmware allocate both files (tables: 64-byte
+ * aligned, high memory; RSDP: F-segment), add the tables' address to each
+ * pointer and fix every checksum. False (nothing to free) on a bad config.
+ */
+bool acpi_build_for_loader(const AcpiConfig *cfg, AcpiBlobs *out, BiosLinker *linker);
+void acpi_blobs_free(AcpiBlobs *b);
+
 #endif

@@ -213,6 +213,14 @@ static const MemoryRegionOps pm_ops = {
     .max_access = 4,
 };
 
+/* The blocks the monitor and the UI can reach (see acpi_pm_get). */
+static AcpiPm *pm_blocks[ACPI_PM_MAX];
+
+AcpiPm *acpi_pm_get(int index)
+{
+    return index >= 0 && index < ACPI_PM_MAX ? pm_blocks[index] : NULL;
+}
+
 AcpiPm *acpi_pm_create(AddressSpace *io, uint16_t base, IrqLine *sci,
                        void (*poweroff)(void *opaque), void *opaque)
 {
@@ -227,6 +235,12 @@ AcpiPm *acpi_pm_create(AddressSpace *io, uint16_t base, IrqLine *sci,
     pm->timer = timer_new(pm_timer_cb, pm);
     pm->mr = as_map_io(io, "acpi-pm", base, ACPI_PM_IO_SIZE, &pm_ops, pm);
     acpi_pm_reset(pm);
+    for (int i = 0; i < ACPI_PM_MAX; i++) {
+        if (!pm_blocks[i]) {
+            pm_blocks[i] = pm;
+            break;
+        }
+    }
     return pm;
 }
 
@@ -234,6 +248,14 @@ void acpi_pm_free(AcpiPm *pm)
 {
     if (!pm)
         return;
+    for (int i = 0; i < ACPI_PM_MAX; i++) {
+        if (pm_blocks[i] == pm) {
+            for (int j = i; j + 1 < ACPI_PM_MAX; j++)
+                pm_blocks[j] = pm_blocks[j + 1];
+            pm_blocks[ACPI_PM_MAX - 1] = NULL;
+            break;
+        }
+    }
     memory_region_unmap(pm->mr);
     timer_free(pm->timer);
     free(pm);

@@ -52,8 +52,14 @@ AcpiPm *acpi_pm_create(AddressSpace *io, uint16_t base, IrqLine *sci,
 void acpi_pm_reset(AcpiPm *pm);
 /* Unmaps the block and frees it (tests, machine teardown). */
 void acpi_pm_free(AcpiPm *pm);
-/* Press of the fixed-feature power button: sets PWRBTN_STS. */
+/* Press of the fixed-feature power button: sets PWRBTN_STS (an SCI if the
+ * OS enabled PWRBTN_EN). */
 void acpi_pm_power_button(AcpiPm *pm);
+/* The PM blocks that exist, in creation order (the first ACPI_PM_MAX):
+ * the monitor's system_powerdown and the UI's close box press the power
+ * button of block 0. NULL past the last. */
+#define ACPI_PM_MAX 2
+AcpiPm *acpi_pm_get(int index);
 /* Set (level 1) a general-purpose event status bit, 0..15. */
 void acpi_pm_set_gpe(AcpiPm *pm, unsigned gpe);
 

@@ -3,6 +3,7 @@
  * IBM PS/2 Technical Reference (keyboard/auxiliary device commands), scan
  * code sets after A. Brouwer's "Keyboard scancodes", IntelliMouse and
  * IntelliMouse Explorer extensions after Microsoft's PS/2 mouse notes.
+ * QEMU's key names map to set 2 codes here for the monitor's sendkey.
  * Left out: typematic repeat (the UI sends repeated downs), set 3 per-key
  * modes (all keys make/break), the fake-shift codes of set 2 navigation keys.
  */
@@ -84,6 +85,65 @@ uint8_t ps2_set2_to_set1(uint8_t code)
     return code;
 }
 
+/* QEMU's key names (its QKeyCode spellings) and their set 2 codes, for the
+ * monitor's sendkey. Keys of a 105-key PC keyboard; media keys left out. */
+static const struct { const char *name; int code; } key_names[] = {
+    { "esc", 0x76 }, { "1", 0x16 }, { "2", 0x1E }, { "3", 0x26 }, { "4", 0x25 },
+    { "5", 0x2E }, { "6", 0x36 }, { "7", 0x3D }, { "8", 0x3E }, { "9", 0x46 }, { "0", 0x45 },
+    { "minus", 0x4E }, { "equal", 0x55 }, { "backspace", 0x66 }, { "tab", 0x0D },
+    { "q", 0x15 }, { "w", 0x1D }, { "e", 0x24 }, { "r", 0x2D }, { "t", 0x2C }, { "y", 0x35 },
+    { "u", 0x3C }, { "i", 0x43 }, { "o", 0x44 }, { "p", 0x4D },
+    { "bracket_left", 0x54 }, { "bracket_right", 0x5B }, { "ret", 0x5A }, { "ctrl", 0x14 },
+    { "a", 0x1C }, { "s", 0x1B }, { "d", 0x23 }, { "f", 0x2B }, { "g", 0x34 }, { "h", 0x33 },
+    { "j", 0x3B }, { "k", 0x42 }, { "l", 0x4B }, { "semicolon", 0x4C }, { "apostrophe", 0x52 },
+    { "grave_accent", 0x0E }, { "shift", 0x12 }, { "backslash", 0x5D },
+    { "z", 0x1A }, { "x", 0x22 }, { "c", 0x21 }, { "v", 0x2A }, { "b", 0x32 }, { "n", 0x31 },
+    { "m", 0x3A }, { "comma", 0x41 }, { "dot", 0x49 }, { "slash", 0x4A }, { "shift_r", 0x59 },
+    { "kp_multiply", 0x7C }, { "asterisk", 0x7C }, { "alt", 0x11 }, { "spc", 0x29 },
+    { "caps_lock", 0x58 },
+    { "f1", 0x05 }, { "f2", 0x06 }, { "f3", 0x04 }, { "f4", 0x0C }, { "f5", 0x03 },
+    { "f6", 0x0B }, { "f7", 0x83 }, { "f8", 0x0A }, { "f9", 0x01 }, { "f10", 0x09 },
+    { "f11", 0x78 }, { "f12", 0x07 }, { "num_lock", 0x77 }, { "scroll_lock", 0x7E },
+    { "kp_7", 0x6C }, { "kp_8", 0x75 }, { "kp_9", 0x7D }, { "kp_subtract", 0x7B },
+    { "kp_4", 0x6B }, { "kp_5", 0x73 }, { "kp_6", 0x74 }, { "kp_add", 0x79 },
+    { "kp_1", 0x69 }, { "kp_2", 0x72 }, { "kp_3", 0x7A }, { "kp_0", 0x70 },
+    { "kp_decimal", 0x71 }, { "less", 0x61 },
+    { "kp_enter", PS2_KEY_EXTENDED | 0x5A }, { "ctrl_r", PS2_KEY_EXTENDED | 0x14 },
+    { "kp_divide", PS2_KEY_EXTENDED | 0x4A }, { "print", PS2_KEY_PRINT },
+    { "alt_r", PS2_KEY_EXTENDED | 0x11 }, { "altgr", PS2_KEY_EXTENDED | 0x11 },
+    { "home", PS2_KEY_EXTENDED | 0x6C }, { "up", PS2_KEY_EXTENDED | 0x75 },
+    { "pgup", PS2_KEY_EXTENDED | 0x7D }, { "left", PS2_KEY_EXTENDED | 0x6B },
+    { "right", PS2_KEY_EXTENDED | 0x74 }, { "end", PS2_KEY_EXTENDED | 0x69 },
+    { "down", PS2_KEY_EXTENDED | 0x72 }, { "pgdn", PS2_KEY_EXTENDED | 0x7A },
+    { "insert", PS2_KEY_EXTENDED | 0x70 }, { "delete", PS2_KEY_EXTENDED | 0x71 },
+    { "meta_l", PS2_KEY_EXTENDED | 0x1F }, { "meta_r", PS2_KEY_EXTENDED | 0x27 },
+    { "menu", PS2_KEY_EXTENDED | 0x2F }, { "pause", PS2_KEY_PAUSE },
+};
+
+int ps2_key_from_name(const char *name)
+{
+    size_t n = sizeof(key_names) / sizeof(key_names[0]);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(key_names[i].name, name))
+            return key_names[i].code;
+    if (name[0] != '0' || (name[1] != 'x' && name[1] != 'X') || !name[2])
+        return -1;
+    char *end;
+    unsigned long num = strtoul(name + 2, &end, 16);
+    if (*end || num == 0 || num > 0xFF)
+        return -1;
+    /* A QEMU key number is the set 1 code; find the key that sends it. */
+    int ext = num & 0x80 ? PS2_KEY_EXTENDED : 0;
+    for (size_t i = 0; i < n; i++) {
+        int code = key_names[i].code;
+        if (code == PS2_KEY_PAUSE || code == PS2_KEY_PRINT || (code & PS2_KEY_EXTENDED) != ext)
+            continue;
+        if (ps2_set2_to_set1((uint8_t)code) == (num & 0x7F))
+            return code;
+    }
+    return -1;
+}
+
 /* Set 3 codes of the keys of a 104/105-key keyboard (set 3 has no 0xE0
  * prefixes); keys without an entry do not exist in set 3. */
 static const uint8_t set3_plain[0x84] = {
@@ -144,6 +204,9 @@ void ps2_keyboard_reset(Ps2Kbd *kbd)
     kbd->last_sent = 0;
 }
 
+/* The keyboards the UI and the monitor can reach (see ps2_keyboard_get). */
+static Ps2Kbd *keyboards[PS2_MAX_KEYBOARDS];
+
 Ps2Kbd *ps2_keyboard_new(Ps2NotifyFn notify, void *opaque)
 {
     Ps2Kbd *kbd = calloc(1, sizeof(*kbd));
@@ -152,12 +215,32 @@ Ps2Kbd *ps2_keyboard_new(Ps2NotifyFn notify, void *opaque)
     kbd->notify = notify;
     kbd->opaque = opaque;
     ps2_keyboard_reset(kbd);
+    for (int i = 0; i < PS2_MAX_KEYBOARDS; i++) {
+        if (!keyboards[i]) {
+            keyboards[i] = kbd;
+            break;
+        }
+    }
     return kbd;
 }
 
 void ps2_keyboard_free(Ps2Kbd *kbd)
 {
+    for (int i = 0; i < PS2_MAX_KEYBOARDS; i++) {
+        if (keyboards[i] == kbd) {
+            /* Keep creation order for the ones after it. */
+            memmove(&keyboards[i], &keyboards[i + 1],
+                    (PS2_MAX_KEYBOARDS - 1 - i) * sizeof(keyboards[0]));
+            keyboards[PS2_MAX_KEYBOARDS - 1] = NULL;
+            break;
+        }
+    }
     free(kbd);
+}
+
+Ps2Kbd *ps2_keyboard_get(int index)
+{
+    return index >= 0 && index < PS2_MAX_KEYBOARDS ? keyboards[index] : NULL;
 }
 
 /* Queue a complete answer or key sequence, then tell the controller. */
@@ -302,6 +385,11 @@ unsigned ps2_keyboard_leds(const Ps2Kbd *kbd)
 int ps2_keyboard_scancode_set(const Ps2Kbd *kbd)
 {
     return kbd->set;
+}
+
+unsigned ps2_keyboard_typematic(const Ps2Kbd *kbd)
+{
+    return kbd->typematic;
 }
 
 /* The longest sequence a key produces (Pause in sets 1 and 2). */
@@ -465,6 +553,9 @@ void ps2_mouse_reset(Ps2Mouse *m)
     m->last_sent = 0;
 }
 
+/* The mice the UI can reach (see ps2_mouse_get). */
+static Ps2Mouse *mice[PS2_MAX_MICE];
+
 Ps2Mouse *ps2_mouse_new(Ps2NotifyFn notify, void *opaque)
 {
     Ps2Mouse *m = calloc(1, sizeof(*m));
@@ -473,12 +564,30 @@ Ps2Mouse *ps2_mouse_new(Ps2NotifyFn notify, void *opaque)
     m->notify = notify;
     m->opaque = opaque;
     ps2_mouse_reset(m);
+    for (int i = 0; i < PS2_MAX_MICE; i++) {
+        if (!mice[i]) {
+            mice[i] = m;
+            break;
+        }
+    }
     return m;
 }
 
 void ps2_mouse_free(Ps2Mouse *m)
 {
+    for (int i = 0; i < PS2_MAX_MICE; i++) {
+        if (mice[i] == m) {
+            memmove(&mice[i], &mice[i + 1], (PS2_MAX_MICE - 1 - i) * sizeof(mice[0]));
+            mice[PS2_MAX_MICE - 1] = NULL;
+            break;
+        }
+    }
     free(m);
+}
+
+Ps2Mouse *ps2_mouse_get(int index)
+{
+    return index >= 0 && index < PS2_MAX_MICE ? mice[index] : NULL;
 }
 
 int ps2_mouse_id(const Ps2Mouse *m)

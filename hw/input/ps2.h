@@ -45,6 +45,15 @@ uint8_t ps2_set2_to_set1(uint8_t code);
 
 Ps2Kbd *ps2_keyboard_new(Ps2NotifyFn notify, void *opaque);
 void ps2_keyboard_free(Ps2Kbd *kbd);
+/* The keyboards that exist, in creation order (the first PS2_MAX_KEYBOARDS):
+ * the monitor's sendkey and the UI type on keyboard 0. NULL past the last. */
+#define PS2_MAX_KEYBOARDS 4
+Ps2Kbd *ps2_keyboard_get(int index);
+/* The key code of a QEMU key name ("a", "1", "ret", "spc", "ctrl_r",
+ * "kp_enter", "f12", "delete", "pgup", ...) or of a QEMU key number in hex
+ * ("0x1d": a set 1 make code, 0x80 added for keys with the 0xE0 prefix);
+ * -1 if there is no such key. */
+int ps2_key_from_name(const char *name);
 /* Power-on state: set 2, scanning enabled, LEDs off, queue empty. */
 void ps2_keyboard_reset(Ps2Kbd *kbd);
 /* A byte sent by the host (command or command argument). */
@@ -57,9 +66,17 @@ void ps2_keyboard_key_event(Ps2Kbd *kbd, int keycode, bool down);
 /* LED state last set by the host: bit 0 Scroll, 1 Num, 2 Caps Lock. */
 unsigned ps2_keyboard_leds(const Ps2Kbd *kbd);
 int ps2_keyboard_scancode_set(const Ps2Kbd *kbd);
+/* The typematic byte last set by 0xF3 (bits 0-4 rate, 5-6 delay; power-on
+ * 0x2B = 10.9 keys/s after 500 ms). Repeats come from the host's own key
+ * repeat; a UI may read this to match it. */
+unsigned ps2_keyboard_typematic(const Ps2Kbd *kbd);
 
 Ps2Mouse *ps2_mouse_new(Ps2NotifyFn notify, void *opaque);
 void ps2_mouse_free(Ps2Mouse *mouse);
+/* The mice that exist, in creation order (the first PS2_MAX_MICE): the UI
+ * moves mouse 0. NULL past the last. */
+#define PS2_MAX_MICE 4
+Ps2Mouse *ps2_mouse_get(int index);
 /* Power-on state: stream mode, reporting disabled, id 0, queue empty. */
 void ps2_mouse_reset(Ps2Mouse *mouse);
 void ps2_mouse_write(Ps2Mouse *mouse, uint8_t byte);

@@ -3,7 +3,7 @@
  * the PCI hole and above 4 GiB, the ISA devices at their legacy ports, PCI
  * configuration mechanism #1, ACPI tables and PM block, and direct boot of a
  * Linux bzImage (its payload unpacked on the host unless -M pc,kernel-unpack
- * =off) or a multiboot kernel. No firmware yet (the BIOS issue).
+ * =off) or a multiboot kernel; without -kernel, a BIOS (hw/pc/pc_firmware.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +11,16 @@
 #include "hw/acpi/acpi_tables.h"
 #include "hw/acpi/pm.h"
 #include "hw/char/serial.h"
+#include "hw/display/vga.h"
+#include "hw/ide/ide.h"
 #include "hw/input/i8042.h"
 #include "hw/misc/ioport80.h"
+#include "hw/misc/port92.h"
 #include "hw/pc/bzimage.h"
 #include "hw/pc/e820.h"
 #include "hw/pc/linux_boot.h"
 #include "hw/pc/multiboot.h"
+#include "hw/pc/pc_firmware.h"
 #include "hw/pc/pc_irq.h"
 #include "hw/pci/i440fx.h"
 #include "hw/timer/mc146818rtc.h"
@@ -45,6 +49,7 @@ typedef struct PcBoard {
     size_t initrd_size;
     Vmlinux vmlinux;        /* the bzImage's payload, unpacked once */
     bool unpacked;
+    PcFirmware *firmware;   /* no -kernel: boot through a BIOS */
 } PcBoard;
 
 static void pc_poweroff(void *opaque)
@@ -57,13 +62,61 @@ static void pc_map_ram(Machine *m)
     uint64_t low = pc_lowmem_size(m->opts->ram_size);
     uint64_t high = pc_highmem_size(m->opts->ram_size);
     uint8_t *ram = machine_alloc_ram(m, m->opts->ram_size);
-    /* The legacy VGA window 0xA0000-0xBFFFF is not RAM; the E/F segments
-     * are (firmware shadow), and hold our ACPI tables for direct boot. */
+    /* The legacy VGA window 0xA0000-0xBFFFF is not RAM; 0xC0000-0xFFFFF is
+     * shadow RAM or BIOS ROM as the chipset's PAM registers say (i440fx.c),
+     * and holds our ACPI tables for direct boot. */
     as_map_ram(m->mem, "ram-low", 0, low < PC_LOWRAM_END ? low : PC_LOWRAM_END, ram);
-    if (low > 0xC0000)
-        as_map_ram(m->mem, "ram-below-4g", 0xC0000, low - 0xC0000, ram + 0xC0000);
+    if (low > PC_HIGHRAM_BASE)
+        as_map_ram(m->mem, "ram-below-4g", PC_HIGHRAM_BASE, low - PC_HIGHRAM_BASE,
+                   ram + PC_HIGHRAM_BASE);
     if (high)
         as_map_ram(m->mem, "ram-above-4g", PC_HIGHMEM_BASE, high, ram + low);
+}
+
+static AcpiConfig pc_acpi_config(Machine *m)
+{
+    PcBoard *b = m->board;
+    return (AcpiConfig){
+        .ncpus = m->ncpus,
+        .lapic_addr = (uint32_t)PC_LAPIC_BASE,
+        .ioapic_addr = (uint32_t)PC_IOAPIC_BASE,
+        .ioapic_id = (uint8_t)m->ncpus,
+        .pm_base = PC_PM_BASE,
+        .sci_irq = PC_SCI_IRQ,
+        .reset_port = PC_RESET_PORT,
+        .reset_value = 0x06,
+        .rtc_century = 0x32,
+        .hpet = pc_irq_has_hpet(b->irq),
+        /* PCI0._CRS: without host bridge windows Linux cannot claim any
+         * BAR (ata_piix then fails). The 32-bit hole runs from the end of
+         * low RAM to the IOAPIC, where SeaBIOS also puts BARs. */
+        .pci_mmio_base = (uint32_t)pc_lowmem_size(m->ram_size),
+        .pci_mmio_size = (uint32_t)(PC_IOAPIC_BASE - pc_lowmem_size(m->ram_size)),
+    };
+}
+
+/* The PIIX IDE function with the -drive if=ide / -hda..-hdd / -cdrom drives
+ * at their indexes (0-3: primary master .. secondary slave; system/options.c
+ * has checked them), or the next free one. */
+static void pc_ide_init(Machine *m, PciBus *pci)
+{
+    IdeDrive drives[IDE_MAX_DRIVES] = { { 0 } };
+    for (int i = 0; i < m->opts->ndrives; i++) {
+        const DriveOptions *d = &m->opts->drives[i];
+        int idx = d->index;
+        if (d->iface && strcmp(d->iface, "ide"))
+            continue;
+        for (int j = 0; idx < 0 && j < IDE_MAX_DRIVES; j++)
+            if (drives[j].kind == IDE_DRIVE_NONE)
+                idx = j;
+        if (idx < 0 || idx >= IDE_MAX_DRIVES || drives[idx].kind != IDE_DRIVE_NONE)
+            fatal("-drive %s: no free IDE position (index %d)", d->file ? d->file : "", d->index);
+        const char *err = NULL;
+        drives[idx].kind = d->cdrom ? IDE_DRIVE_CD : IDE_DRIVE_DISK;
+        if ((d->file || !d->cdrom) && !(drives[idx].blk = blk_open(d, &err)))
+            fatal("%s", err);
+    }
+    piix_ide_create(m, pci, PIIX_IDE_DEVFN, drives);
 }
 
 static void pc_init(Machine *m)
@@ -79,7 +132,11 @@ static void pc_init(Machine *m)
     b->irq = pc_irq_create(m);    /* fills m->gsi[] */
 
     b->pci = i440fx_create(m);
+    /* QEMU's pc always has -vga std, -nographic included (no -vga none yet). */
+    vga_pci_create(m, b->pci, VGA_PCI_DEVFN, VGA_DEFAULT_ROM);
+    pc_ide_init(m, b->pci);
     port80_create(m);
+    port92_create(m);
     b->rtc = rtc_create(m, pc_irq_rtc_line(b->irq));
     rtc_set_memory_size(b->rtc, pc_lowmem_size(m->opts->ram_size),
                         pc_highmem_size(m->opts->ram_size), m->ncpus);
@@ -90,9 +147,13 @@ static void pc_init(Machine *m)
     b->pm = acpi_pm_create(m->io, PC_PM_BASE, m->gsi[PC_SCI_IRQ], pc_poweroff, m);
     machine_add_reset(m, (void (*)(void *))acpi_pm_reset, b->pm);
 
-    if (!m->opts->kernel)
-        fatal("no -kernel given: the PC BIOS is not built yet (it arrives with the firmware "
-              "issue); boot a Linux bzImage or a multiboot kernel with -kernel");
+    if (!m->opts->kernel) {
+        AcpiConfig acpi = pc_acpi_config(m);
+        b->firmware = pc_firmware_init(m, b->pci, b->rtc, &acpi);
+        return;
+    }
+    if (m->opts->bios)
+        warn("-bios %s is not used: -kernel boots the kernel directly", m->opts->bios);
     const char *err;
     b->kernel = load_file(m->opts->kernel, &b->kernel_size, &err);
     if (!b->kernel)
@@ -145,22 +206,15 @@ static int pc_load_modules(const char *spec, MultibootModule *mods)
 static void pc_load(Machine *m)
 {
     PcBoard *b = m->board;
+    if (b->firmware) {
+        pc_firmware_load(b->firmware, m);
+        return;
+    }
     E820Table e820;
     e820_build_pc(&e820, m->opts->ram_size);
     e820_add(&e820, PC_ACPI_BASE, 0x10000, E820_RESERVED);
 
-    AcpiConfig acpi = {
-        .ncpus = m->ncpus,
-        .lapic_addr = (uint32_t)PC_LAPIC_BASE,
-        .ioapic_addr = (uint32_t)PC_IOAPIC_BASE,
-        .ioapic_id = (uint8_t)m->ncpus,
-        .pm_base = PC_PM_BASE,
-        .sci_irq = PC_SCI_IRQ,
-        .reset_port = PC_RESET_PORT,
-        .reset_value = 0x06,
-        .rtc_century = 0x32,
-        .hpet = pc_irq_has_hpet(b->irq),
-    };
+    AcpiConfig acpi = pc_acpi_config(m);
     uint64_t rsdp = 0;
     if (!acpi_build(m->ram + PC_ACPI_BASE, ACPI_TABLES_MAX_SIZE, PC_ACPI_BASE, &acpi, &rsdp))
         fatal("internal error: ACPI tables do not fit in 64 KiB");
@@ -181,6 +235,7 @@ static void pc_load(Machine *m)
             .initrd = b->initrd, .initrd_size = b->initrd_size,
             .cmdline = m->opts->append, .e820 = &e820, .acpi_rsdp = rsdp,
             .vmlinux = b->unpacked ? &b->vmlinux : NULL,
+            .vga_text = true,     /* the VGA is always there, in mode 3 after reset */
         };
         ok = linux_boot_setup(m->ram, pc_lowmem_size(m->ram_size), &p, &m->boot_regs, &err);
     }

@@ -31,6 +31,10 @@ void chardev_free(Chardev *c);
 
 /* The frontend struct is copied. Buffered input is offered to it at once. */
 void chardev_set_frontend(Chardev *c, const ChardevFrontend *fe);
+/* With the Ctrl-A mux: the monitor as a second frontend. Ctrl-A c moves
+ * input between it and the first; focus(opaque, true/false) is told. */
+void chardev_mux_set_monitor(Chardev *c, const ChardevFrontend *fe,
+                             void (*focus)(void *opaque, bool focused));
 /* Output is buffered: flushed at a newline, when the buffer fills, from a
  * main-loop bottom half shortly after, by chardev_flush and at exit. */
 void chardev_write(Chardev *c, const uint8_t *buf, size_t len);

@@ -56,6 +56,7 @@ typedef struct MachineOptions {
     const char *bios;             /* -bios FILE; NULL: our own BIOS */
     const char *boot_order;       /* -boot order=... / once=... / letters: QEMU's a,c,d,n */
     bool boot_menu;               /* -boot menu=on */
+    const char *monitor;          /* -monitor SPEC (checked); NULL: the default */
 } MachineOptions;
 
 typedef enum MachineRequest {

@@ -227,12 +227,41 @@ TEST_CASE(mux_help_and_monitor_and_ignored_keys)
     CHECK(strstr(help, "C-a C-a"));
     CHECK(strstr(help, "C-a c"));
     rig_type(&r, "\x01" "c", 2);
-    CHECK(strstr(rig_screen(&r), "monitor not available yet"));
+    CHECK(strstr(rig_screen(&r), "monitor not available"));
     rig_type(&r, "\x01s\x01z!", 5);
     CHECK_EQ(rig_screen(&r)[0], 0);
     CHECK_EQ(r.sink.len, 1);
     CHECK_EQ(r.sink.buf[0], '!');
     CHECK_EQ(quit_calls, 0);
+    rig_close(&r);
+}
+
+/* Ctrl-A c moves input to the monitor client and back; the monitor is told. */
+static int focus_calls;
+static bool focus_state;
+static void on_focus(void *opaque, bool on) { (void)opaque; focus_calls++; focus_state = on; }
+
+TEST_CASE(mux_ctrl_a_c_switches_to_monitor)
+{
+    Rig r;
+    Sink mon = { .room = 1000 };
+    CHECK(rig_open(&r, true, 1000));
+    ChardevFrontend fe = { sink_can_receive, sink_receive, &mon };
+    focus_calls = 0;
+    chardev_mux_set_monitor(r.c, &fe, on_focus);
+    rig_type(&r, "a\x01" "cb", 4);
+    CHECK_EQ(focus_calls, 1);
+    CHECK(focus_state);
+    CHECK_EQ(r.sink.len, 1);
+    CHECK_EQ(r.sink.buf[0], 'a');
+    CHECK_EQ(mon.len, 1);
+    CHECK_EQ(mon.buf[0], 'b');
+    rig_type(&r, "\x01" "Cd", 3);
+    CHECK_EQ(focus_calls, 2);
+    CHECK(!focus_state);
+    CHECK_EQ(r.sink.len, 2);
+    CHECK_EQ(r.sink.buf[1], 'd');
+    CHECK_EQ(mon.len, 1);
     rig_close(&r);
 }
 
@@ -385,6 +414,7 @@ int main(void)
     RUN(mux_ctrl_a_x_quits);
     RUN(mux_escape_split_across_reads);
     RUN(mux_help_and_monitor_and_ignored_keys);
+    RUN(mux_ctrl_a_c_switches_to_monitor);
     RUN(no_mux_is_transparent);
     RUN(slow_frontend_gets_everything_in_order);
     RUN(backend_buffer_full_stops_reading);

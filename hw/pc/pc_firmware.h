@@ -1,0 +1,71 @@
+/*
+ * Booting the pc machine through firmware (no -kernel): the BIOS image
+ * mapped below 4 GiB and at 0xE0000, fw_cfg with everything SeaBIOS and
+ * our own BIOS (bios/) read, the boot order in CMOS, CPUs at the reset
+ * vector.
+ */
+#ifndef MIMIC_HW_PC_PC_FIRMWARE_H
+#define MIMIC_HW_PC_PC_FIRMWARE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hw/acpi/acpi_tables.h"
+#include "hw/nvram/fw_cfg.h"
+#include "mimic/machine.h"
+
+#define PC_FIRMWARE_MAX_SIZE (16u << 20)    /* below the LAPIC at 0xFEE00000 */
+#define PC_FIRMWARE_UNIT (64u << 10)        /* images come in 64 KiB multiples */
+#define PC_FIRMWARE_LOW_SIZE (128u << 10)   /* the image's tail seen at 0xE0000 */
+#define PC_MAX_BOOT_DEVICES 3               /* what the CMOS bytes hold */
+#define PC_DEFAULT_BOOT_ORDER "cad"         /* QEMU's: disk, floppy, CD */
+#define PC_BIOS_FILE "bios.bin"             /* our BIOS: BUILD/bios/bios.bin */
+
+typedef struct PciBus PciBus;
+typedef struct Rtc Rtc;
+typedef struct PcFirmware PcFirmware;
+
+/* What the machine tells firmware through fw_cfg. */
+typedef struct PcFirmwareInfo {
+    uint64_t ram_size;                 /* bytes */
+    int ncpus;
+    const char *boot_order;            /* QEMU letters, e.g. "cad" */
+    bool boot_menu;
+    bool nographic;
+    const AcpiConfig *acpi;
+    const char *product;               /* SMBIOS system product name */
+    uint32_t bios_size;                /* the firmware image, reserved below 4 GiB */
+    bool own_bios;                     /* ours: SMBIOS type 0 comes from here */
+} PcFirmwareInfo;
+
+/* Items and files: SIGNATURE/ID (from fw_cfg_create), UUID, RAM_SIZE,
+ * NOGRAPHIC, NB_CPUS, MAX_CPUS, BOOT_DEVICE, BOOT_MENU, NUMA (no nodes),
+ * IRQ0_OVERRIDE, and the files etc/e820, etc/acpi/tables, etc/acpi/rsdp,
+ * etc/table-loader, etc/smbios/smbios-anchor, etc/smbios/smbios-tables,
+ * etc/boot-fail-wait. Bad configurations are fatal. */
+void pc_firmware_fill_fw_cfg(FwCfg *fw, const PcFirmwareInfo *info);
+
+/* "etc/e820": 20-byte little-endian {u64 address, u64 length, u32 type}
+ * entries (QEMU's layout): RAM from 0 (firmware carves the legacy holes
+ * itself), RAM above 4 GiB, the firmware image reserved. Returns the count
+ * written (at most max). */
+int pc_firmware_e820(uint64_t ram_size, uint32_t bios_size, uint8_t *buf, int max);
+#define PC_FW_E820_ENTRY_SIZE 20
+
+/* QEMU's CMOS layout: 0x3D low/high nibble = first/second device, 0x38
+ * high nibble = third, 0x38 bit 0 = skip the floppy boot-signature check;
+ * devices 1 floppy (a), 2 hard disk (c), 3 CD-ROM (d), 4 network (n).
+ * False (with a one-line reason) for an unknown letter or more than
+ * PC_MAX_BOOT_DEVICES letters. */
+bool pc_boot_order_cmos(const char *order, uint8_t *reg3d, uint8_t *reg38, const char **err);
+
+/* With no -kernel: load -bios FILE (or BUILD/bios/bios.bin), map it at
+ * 4 GiB - size and its last 128 KiB at 0xE0000 under the PAM registers,
+ * create fw_cfg and fill it, write the boot order into CMOS. User errors
+ * are fatal, one line. */
+PcFirmware *pc_firmware_init(Machine *m, PciBus *pci, Rtc *rtc, const AcpiConfig *acpi);
+/* At power-on and every reset: the boot CPU starts at the reset vector
+ * (F000:FFF0, CS base 0xFFFF0000). */
+void pc_firmware_load(PcFirmware *fw, Machine *m);
+
+#endif
