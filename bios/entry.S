@@ -59,6 +59,23 @@ text16_base:
 post_entry:
         cli
         cld
+        /* A jump to the reset vector after POST (bootloaders' and DOS's
+         * "reboot": syslinux reboot.c32, INT 19h-less restarts) finds the
+         * shadow copy, where post_has_run is set; a hardware reset reads
+         * the ROM again (PAM defaults), where it is 0. Reboot for real
+         * through the PIIX reset control register, as SeaBIOS does. */
+        cmpb $0, %cs:OFF(post_has_run)
+        je 1f
+        movw $0xCF9, %dx
+        movb $0x02, %al
+        outb %al, %dx
+        movb $0x06, %al
+        outb %al, %dx
+2:      hlt
+        jmp 2b
+post_has_run:
+        .byte 0
+1:
         /* CMOS shutdown status: always a cold start here. */
         movb $0x8F, %al
         outb %al, $0x70
@@ -421,6 +438,7 @@ shadow_copy:
         jmp *%eax
 
 post_shadowed:
+        movb $1, post_has_run           /* in the shadow copy only */
         movl $__bss_start, %edi
         movl $__bss_end, %ecx
         subl %edi, %ecx
