@@ -127,6 +127,8 @@ u8 checksum8(const void *p, u32 len);
 /* ---- serial.c ---- */
 void serial_init(void);
 void serial_putc(u8 c);
+void serial_console_init(void);          /* after fwcfg_init */
+extern u8 serial_console;
 int serial_getc(void);           /* -1 when nothing waits */
 void serial_int14(struct bregs *r);
 

@@ -335,7 +335,8 @@ void pci_run_vga_rom(void)
         extern u32 video_rom_vector;
         video_rom_vector = vec;
         video_rom_int10 = vec;
-        wr32(0x10 * 4, FSEG_SEG << 16 | fseg_off(int10_chain_stub));
+        if (serial_console)      /* copy its teletype output to COM1 */
+            wr32(0x10 * 4, FSEG_SEG << 16 | fseg_off(int10_chain_stub));
         /* The ROM leaves the mode to the BIOS: text mode 3, as on a PC. */
         struct call16_regs mode = { 0 };
         mode.eax = 0x0003;

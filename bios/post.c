@@ -109,6 +109,7 @@ void post_main(void)
     system_a20(1);
     lapic_init();
     fwcfg_init();
+    serial_console_init();
     memmap_init();
     video_init();
     pci_init();

@@ -13,6 +13,7 @@
 
 static const u16 com_bases[4] = { 0x3F8, 0x2F8, 0x3E8, 0x2E8 };
 static u8 com1_present;
+u8 serial_console;          /* mirror the screen to COM1 (fw_cfg etc/sercon-port) */
 
 static int uart_probe(u16 base)
 {
@@ -49,9 +50,18 @@ void serial_init(void)
         uart_setup(COM1, 1, 0x03);
 }
 
+/* The machine asks for a serial console when nobody sees the screen
+ * (-nographic): QEMU's etc/sercon-port, which SeaBIOS reads too. */
+void serial_console_init(void)
+{
+    u16 port = 0;
+    serial_console = com1_present && fwcfg_read_file("etc/sercon-port", &port, sizeof(port)) ==
+                     (int)sizeof(port) && port == COM1;
+}
+
 void serial_putc(u8 c)
 {
-    if (!com1_present)
+    if (!com1_present || !serial_console)
         return;
     for (int i = 0; i < UART_TX_SPIN && !(inb(COM1 + 5) & UART_LSR_THRE); i++)
         ;

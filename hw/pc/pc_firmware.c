@@ -110,6 +110,12 @@ void pc_firmware_fill_fw_cfg(FwCfg *fw, const PcFirmwareInfo *in)
     int ne = pc_firmware_e820(in->ram_size, in->bios_size, e820, FW_E820_MAX);
     fw_cfg_add_file(fw, "etc/e820", e820, (size_t)ne * PC_FW_E820_ENTRY_SIZE);
 
+    if (in->serial_console) {
+        uint8_t port[2];
+        st_le16(port, 0x3F8);
+        fw_cfg_add_file(fw, "etc/sercon-port", port, sizeof(port));
+    }
+
     uint8_t wait[4];
     st_le32(wait, BOOT_FAIL_WAIT_FOREVER);
     fw_cfg_add_file(fw, "etc/boot-fail-wait", wait, sizeof(wait));
@@ -235,6 +241,9 @@ PcFirmware *pc_firmware_init(Machine *m, PciBus *pci, Rtc *rtc, const AcpiConfig
         .boot_order = order,
         .boot_menu = o->boot_menu,
         .nographic = o->nographic,
+        /* as ui/ decides: -nographic, -display none, or no desktop */
+        .serial_console = o->nographic || (o->display && !strcmp(o->display, "none")) ||
+                          (!o->display && !getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY")),
         .acpi = acpi,
         .product = m->type->desc,
         .bios_size = f->size,

@@ -32,6 +32,9 @@ typedef struct PcFirmwareInfo {
     const char *boot_order;            /* QEMU letters, e.g. "cad" */
     bool boot_menu;
     bool nographic;
+    /* No display to show the screen: firmware copies its text output to
+     * COM1 ("etc/sercon-port", read by SeaBIOS and by our BIOS). */
+    bool serial_console;
     const AcpiConfig *acpi;
     const char *product;               /* SMBIOS system product name */
     uint32_t bios_size;                /* the firmware image, reserved below 4 GiB */
