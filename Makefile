@@ -112,7 +112,7 @@ $(BUILD)/fuzz/ide_fuzz: tests/fuzz/ide_fuzz.c $(IDE_FUZZ_SRCS) $(wildcard hw/ide
 
 fuzz: deps $(BUILD)/fuzz/qcow2_fuzz $(BUILD)/fuzz/ide_fuzz $(BUILD)/mimic-img
 	rm -rf $(BUILD)/fuzz/qcow2-seeds
-	MIMIC_IMG=$(BUILD)/mimic-img tests/fuzz/qcow2_seeds $(BUILD)/fuzz/qcow2-seeds
+	MIMIC_IMG=$(abspath $(BUILD))/mimic-img tests/fuzz/qcow2_seeds $(abspath $(BUILD))/fuzz/qcow2-seeds
 	mkdir -p $(BUILD)/fuzz/qcow2-corpus
 	$(BUILD)/fuzz/qcow2_fuzz -max_total_time=$(FUZZ_TIME) -max_len=65536 -timeout=10 \
 	    -rss_limit_mb=2048 -dict=tests/fuzz/qcow2.dict $(BUILD)/fuzz/qcow2-corpus \
