@@ -185,6 +185,13 @@ static void draw_accented(uint8_t g[VGA_FONT_HEIGHT], char base, int accent)
         return;
     }
     int top = base >= 'a' ? 2 : 0;
+    if (top == 0) {
+        /* Capitals start at row 2: one row lower they leave a blank row
+         * under the accent, which would otherwise fuse with the letter's
+         * top (Ö and Ü read as O and U). */
+        memmove(g + 1, g, VGA_FONT_HEIGHT - 1);
+        g[0] = 0;
+    }
     g[top] |= accent_rows[accent][0];
     g[top + 1] |= accent_rows[accent][1];
 }
