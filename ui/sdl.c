@@ -87,6 +87,12 @@ static void sdl_grab(Ui *ui, bool on)
     if (SDL_SetRelativeMouseMode(on ? SDL_TRUE : SDL_FALSE) < 0 && on)
         warn("sdl: no relative mouse mode: %s", SDL_GetError());
     SDL_SetWindowGrab(ui->win, on ? SDL_TRUE : SDL_FALSE);
+    /* Buttons held at release would stay held in the guest. */
+    Ps2Mouse *mouse = ps2_mouse_get(0);
+    if (!on && ui->buttons && mouse)
+        ps2_mouse_event(mouse, 0, 0, 0, 0);
+    if (!on)
+        ui->buttons = 0;
     sdl_set_title(ui);
 }
 
@@ -97,6 +103,10 @@ static void sdl_toggle_fullscreen(Ui *ui)
         warn("sdl: full screen: %s", SDL_GetError());
         ui->fullscreen = !ui->fullscreen;
     }
+    /* Back in a window: the guest's size again, as QEMU does. Without a
+     * window manager SDL also keeps the full-screen size until told. */
+    if (!ui->fullscreen && ui->tex_w > 0)
+        SDL_SetWindowSize(ui->win, ui->tex_w, ui->tex_h);
     ui->need_present = true;
 }
 

@@ -23,11 +23,15 @@ Ui *ui_open(Machine *m, const MachineOptions *o)
         return NULL;
     const char *err = NULL;
     if (o->display) {   /* options.c let only "sdl" through */
+        /* Without a desktop SDL may still find a driver (offscreen, KMS)
+         * and open an invisible window: only when the user names one. */
+        const char *driver = getenv("SDL_VIDEODRIVER");
+        if (!desktop_present() && !(driver && *driver))
+            fatal("-display sdl: no desktop to open a window on ($DISPLAY and $WAYLAND_DISPLAY "
+                  "are not set); use -display none or -nographic");
         Ui *ui = sdl_ui_open(m, o, &err);
         if (!ui)
-            fatal("-display sdl: %s%s", err ? err : "cannot open a window",
-                  desktop_present() ? "" : " (no $DISPLAY or $WAYLAND_DISPLAY; use -display none "
-                  "or -nographic)");
+            fatal("-display sdl: %s", err ? err : "cannot open a window");
         return ui;
     }
     if (!desktop_present())

@@ -242,6 +242,52 @@ TEST_CASE(translation)
     CHECK_EQ(read_byte(NULL), 0x1C);
 }
 
+/* Translation of the multi-byte keys and of answers: Print Screen's fake
+ * shift and its breaks, keypad Enter, and the scan code set number that
+ * F0 00 reports (translated 43/41/3F, as Linux's atkbd decodes it). */
+TEST_CASE(translation_special_keys)
+{
+    setup();
+    write_ctr(CTR_KBDINT | CTR_XLATE);
+    Ps2Kbd *k = i8042_keyboard(kbc);
+    ps2_keyboard_key_event(k, PS2_KEY_PRINT, true);
+    ps2_keyboard_key_event(k, PS2_KEY_PRINT, false);
+    static const uint8_t print[] = { 0xE0, 0x2A, 0xE0, 0x37, 0xE0, 0xB7, 0xE0, 0xAA };
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ(read_byte(NULL), print[i]);
+    ps2_keyboard_key_event(k, PS2_KEY_EXTENDED | 0x5A, true);
+    ps2_keyboard_key_event(k, PS2_KEY_EXTENDED | 0x5A, false);
+    static const uint8_t kp_enter[] = { 0xE0, 0x1C, 0xE0, 0x9C };
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(read_byte(NULL), kp_enter[i]);
+    static const uint8_t set_codes[] = { 0, 0x43, 0x41, 0x3F };
+    for (int set = 1; set <= 3; set++) {
+        outb(DATA, 0xF0);
+        outb(DATA, (uint8_t)set);
+        CHECK_EQ(read_byte(NULL), 0xFA);
+        CHECK_EQ(read_byte(NULL), 0xFA);
+        outb(DATA, 0xF0);
+        outb(DATA, 0x00);
+        CHECK_EQ(read_byte(NULL), 0xFA);
+        CHECK_EQ(read_byte(NULL), 0xFA);
+        CHECK_EQ(read_byte(NULL), set_codes[set]);
+    }
+    CHECK_EQ(read_byte(NULL), -1);
+    /* Switching translation off passes set 2 through from the next byte on;
+     * a byte already in the output buffer stays as it was taken. */
+    write_ctr(CTR_KBDINT);
+    outb(DATA, 0xF0);
+    outb(DATA, 0x02);
+    flush();
+    ps2_keyboard_key_event(k, 0x1C, true);
+    ps2_keyboard_key_event(k, 0x1C, false);
+    CHECK_EQ(read_byte(NULL), 0x1C);
+    write_ctr(CTR_KBDINT | CTR_XLATE);
+    CHECK_EQ(read_byte(NULL), 0xF0);
+    CHECK_EQ(read_byte(NULL), 0x1E);          /* the rest of the break, translated */
+    CHECK_EQ(read_byte(NULL), -1);
+}
+
 /* IRQ 1 follows OBF for keyboard data and the CTR enable; a disabled
  * keyboard port holds its data back until re-enabled; keyboard before mouse. */
 TEST_CASE(irq_and_port_enables)
@@ -415,6 +461,7 @@ int main(void)
     RUN(mouse_through_controller);
     RUN(keyboard_reset_identify);
     RUN(translation);
+    RUN(translation_special_keys);
     RUN(irq_and_port_enables);
     RUN(reset_requests);
     RUN(a20_gate);

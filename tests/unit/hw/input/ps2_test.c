@@ -338,6 +338,213 @@ TEST_CASE(mouse_intellimouse)
     ps2_mouse_free(m);
 }
 
+/* 0xF3 takes any rate/delay byte below 0x80 and keeps it; defaults (0xF6),
+ * reset (0xFF) and disable (0xF5) restore 0x2B; a byte with bit 7 set is a
+ * command, not a rate. */
+TEST_CASE(kbd_typematic)
+{
+    Ps2Kbd *k = ps2_keyboard_new(NULL, NULL);
+    CHECK_EQ(ps2_keyboard_typematic(k), 0x2B);
+    ps2_keyboard_write(k, 0xF3);
+    ps2_keyboard_write(k, 0x7F);           /* slowest: 2 cps after 1 s */
+    KBD_EXPECT(k, 0xFA, 0xFA);
+    CHECK_EQ(ps2_keyboard_typematic(k), 0x7F);
+    ps2_keyboard_write(k, 0xF3);
+    ps2_keyboard_write(k, 0xEE);           /* echo instead of an argument */
+    KBD_EXPECT(k, 0xFA, 0xEE);
+    CHECK_EQ(ps2_keyboard_typematic(k), 0x7F);
+    ps2_keyboard_write(k, 0xF6);
+    KBD_EXPECT(k, 0xFA);
+    CHECK_EQ(ps2_keyboard_typematic(k), 0x2B);
+    ps2_keyboard_write(k, 0xF3);
+    ps2_keyboard_write(k, 0x00);           /* fastest: 30 cps after 250 ms */
+    KBD_EXPECT(k, 0xFA, 0xFA);
+    CHECK_EQ(ps2_keyboard_typematic(k), 0x00);
+    ps2_keyboard_write(k, 0xF5);
+    KBD_EXPECT(k, 0xFA);
+    CHECK_EQ(ps2_keyboard_typematic(k), 0x2B);
+    ps2_keyboard_write(k, 0xF3);
+    ps2_keyboard_write(k, 0x20);
+    KBD_EXPECT(k, 0xFA, 0xFA);
+    ps2_keyboard_write(k, 0xFF);
+    KBD_EXPECT(k, 0xFA, 0xAA);
+    CHECK_EQ(ps2_keyboard_typematic(k), 0x2B);
+    ps2_keyboard_free(k);
+}
+
+/* 0xF4 drops keys the host has not read; 0xF5 also goes back to set 2 and
+ * stops scanning; 0xFF scans again; LEDs survive F5/F6 but not a reset;
+ * resend repeats a key byte just as well as an answer. */
+TEST_CASE(kbd_enable_disable_reset)
+{
+    Ps2Kbd *k = ps2_keyboard_new(NULL, NULL);
+    ps2_keyboard_write(k, 0xED);
+    ps2_keyboard_write(k, 0x04);           /* Caps Lock LED */
+    ps2_keyboard_write(k, 0xF0);
+    ps2_keyboard_write(k, 0x01);
+    KBD_EXPECT(k, 0xFA, 0xFA, 0xFA, 0xFA);
+    ps2_keyboard_key_event(k, 0x1C, true);
+    ps2_keyboard_write(k, 0xF4);
+    KBD_EXPECT(k, 0xFA);                   /* the queued 0x1E is gone */
+    ps2_keyboard_key_event(k, 0x1C, false);
+    CHECK_EQ(ps2_keyboard_read(k), 0x9E);
+    ps2_keyboard_write(k, 0xFE);
+    KBD_EXPECT(k, 0x9E);
+    ps2_keyboard_write(k, 0xF5);
+    KBD_EXPECT(k, 0xFA);
+    CHECK_EQ(ps2_keyboard_scancode_set(k), 2);
+    CHECK_EQ(ps2_keyboard_leds(k), 4);
+    ps2_keyboard_key_event(k, 0x1C, true);
+    CHECK(!ps2_keyboard_has_data(k));
+    ps2_keyboard_write(k, 0xF2);           /* commands still work while disabled */
+    KBD_EXPECT(k, 0xFA, 0xAB, 0x83);
+    ps2_keyboard_write(k, 0xFF);
+    KBD_EXPECT(k, 0xFA, 0xAA);
+    CHECK_EQ(ps2_keyboard_leds(k), 0);
+    ps2_keyboard_key_event(k, 0x1C, true);
+    KBD_EXPECT(k, 0x1C);
+    ps2_keyboard_free(k);
+}
+
+/* The keys with odd sequences, in set 1 (what a translating 8042 makes of
+ * set 2): Print Screen's fake shift, keypad keys with and without E0. */
+TEST_CASE(kbd_set1_special_keys)
+{
+    Ps2Kbd *k = ps2_keyboard_new(NULL, NULL);
+    ps2_keyboard_write(k, 0xF0);
+    ps2_keyboard_write(k, 0x01);
+    KBD_EXPECT(k, 0xFA, 0xFA);
+    ps2_keyboard_key_event(k, PS2_KEY_PRINT, true);
+    ps2_keyboard_key_event(k, PS2_KEY_PRINT, false);
+    KBD_EXPECT(k, 0xE0, 0x2A, 0xE0, 0x37, 0xE0, 0xB7, 0xE0, 0xAA);
+    ps2_keyboard_key_event(k, 0x6C, true);                      /* keypad 7 */
+    ps2_keyboard_key_event(k, PS2_KEY_EXTENDED | 0x4A, true);   /* keypad / */
+    ps2_keyboard_key_event(k, PS2_KEY_EXTENDED | 0x5A, false);  /* keypad Enter up */
+    ps2_keyboard_key_event(k, 0x7C, true);                      /* keypad * */
+    KBD_EXPECT(k, 0x47, 0xE0, 0x35, 0xE0, 0x9C, 0x37);
+    ps2_keyboard_free(k);
+}
+
+/* The UI and the monitor find devices by creation order. */
+TEST_CASE(device_registry)
+{
+    /* Devices a failed case above did not free come first. */
+    int k0 = 0, m0 = 0;
+    while (ps2_keyboard_get(k0))
+        k0++;
+    while (ps2_mouse_get(m0))
+        m0++;
+    if (k0 > PS2_MAX_KEYBOARDS - 2 || m0 > PS2_MAX_MICE - 2)
+        SKIP("earlier cases left too many devices");
+    Ps2Kbd *k1 = ps2_keyboard_new(NULL, NULL), *k2 = ps2_keyboard_new(NULL, NULL);
+    Ps2Mouse *m1 = ps2_mouse_new(NULL, NULL), *m2 = ps2_mouse_new(NULL, NULL);
+    CHECK(ps2_keyboard_get(k0) == k1);
+    CHECK(ps2_keyboard_get(k0 + 1) == k2);
+    CHECK(ps2_keyboard_get(k0 + 2) == NULL);
+    CHECK(ps2_keyboard_get(-1) == NULL);
+    CHECK(ps2_mouse_get(m0) == m1);
+    CHECK(ps2_mouse_get(m0 + 1) == m2);
+    CHECK(ps2_mouse_get(PS2_MAX_MICE) == NULL);
+    ps2_keyboard_free(k1);
+    ps2_mouse_free(m1);
+    CHECK(ps2_keyboard_get(k0) == k2);
+    CHECK(ps2_mouse_get(m0) == m2);
+    CHECK(ps2_mouse_get(m0 + 1) == NULL);
+    ps2_keyboard_free(k2);
+    ps2_mouse_free(m2);
+    CHECK(ps2_keyboard_get(k0) == NULL);
+    CHECK(ps2_mouse_get(m0) == NULL);
+}
+
+/* Sum the X/Y deltas of standard 3-byte packets (9-bit two's complement). */
+static void sum_packets(const uint8_t *p, int n, int *dx, int *dy, int *flags_or)
+{
+    *dx = *dy = *flags_or = 0;
+    for (int i = 0; i + 2 < n; i += 3) {
+        *flags_or |= p[i];
+        *dx += p[i + 1] - ((p[i] & 0x10) ? 256 : 0);
+        *dy += p[i + 2] - ((p[i] & 0x20) ? 256 : 0);
+    }
+}
+
+/* Motion beyond what the queue holds is kept and sent as the host reads;
+ * motion beyond the device's counters is clamped and flagged overflow. */
+TEST_CASE(mouse_large_motion)
+{
+    Ps2Mouse *m = ps2_mouse_new(NULL, NULL);
+    ps2_mouse_write(m, 0xF4);
+    MOUSE_EXPECT(m, 0xFA);
+    for (int i = 0; i < 10; i++)
+        ps2_mouse_event(m, 100, -50, 0, 0);   /* 1000 right, 500 up, unread */
+    uint8_t buf[256];
+    int n = drain_mouse(m, buf, 256);
+    CHECK_EQ(n % 3, 0);
+    for (int i = 0; i < n; i += 3)
+        CHECK(buf[i] & 0x08);                 /* every packet in sync */
+    int dx, dy, flags;
+    sum_packets(buf, n, &dx, &dy, &flags);
+    CHECK_EQ(dx, 1000);
+    CHECK_EQ(dy, 500);                        /* the packet's y points up */
+    CHECK_EQ(flags & 0xC0, 0);
+    /* Far beyond the counters: clamped, the first packet says overflow. */
+    ps2_mouse_event(m, -100000, 100000, 0, 0);
+    n = drain_mouse(m, buf, 256);
+    sum_packets(buf, n, &dx, &dy, &flags);
+    CHECK_EQ(buf[0] & 0xC0, 0xC0);
+    CHECK(dx < -1000 && dx >= -4096);
+    CHECK(dy < -1000 && dy >= -4096);
+    CHECK_EQ(buf[3] & 0xC0, 0);               /* only once */
+    ps2_mouse_free(m);
+}
+
+/* Disable drops queued packets; remote mode ignores the reporting switch
+ * and sends nothing by itself; defaults bring back stream mode. */
+TEST_CASE(mouse_modes)
+{
+    Ps2Mouse *m = ps2_mouse_new(NULL, NULL);
+    ps2_mouse_write(m, 0xF4);
+    ps2_mouse_event(m, 3, 0, 0, 0);
+    ps2_mouse_write(m, 0xF5);
+    MOUSE_EXPECT(m, 0xFA);                    /* the packet went with F5 */
+    ps2_mouse_write(m, 0xF0);
+    ps2_mouse_write(m, 0xF4);
+    MOUSE_EXPECT(m, 0xFA, 0xFA);
+    ps2_mouse_event(m, 7, 0, 0, PS2_BUTTON_LEFT);
+    CHECK(!ps2_mouse_has_data(m));
+    ps2_mouse_write(m, 0xE9);
+    MOUSE_EXPECT(m, 0xFA, 0x40 | 0x20 | 0x04, 0x02, 100);
+    ps2_mouse_write(m, 0xEB);
+    MOUSE_EXPECT(m, 0xFA, 0x09, 7, 0);
+    ps2_mouse_write(m, 0xF6);
+    MOUSE_EXPECT(m, 0xFA);
+    ps2_mouse_write(m, 0xE9);
+    MOUSE_EXPECT(m, 0xFA, 0x04, 0x02, 100);   /* stream, disabled, left still held */
+    ps2_mouse_write(m, 0xE8);
+    ps2_mouse_write(m, 0x04);                 /* resolution 0..3 only */
+    MOUSE_EXPECT(m, 0xFA, 0xFE);
+    ps2_mouse_write(m, 0xFE);                 /* resend the last byte */
+    MOUSE_EXPECT(m, 0xFE);
+    ps2_mouse_free(m);
+}
+
+/* Wheel: 4-bit signed in Explorer mode, with buttons 4/5 in bits 4-5;
+ * towards the user is positive. */
+TEST_CASE(mouse_explorer_wheel)
+{
+    Ps2Mouse *m = ps2_mouse_new(NULL, NULL);
+    static const uint8_t knock[] = { 200, 100, 80, 200, 200, 80 };
+    for (int i = 0; i < 6; i++)
+        set_rate(m, knock[i]);
+    ps2_mouse_write(m, 0xF4);
+    drain_mouse(m, (uint8_t[32]){ 0 }, 32);
+    CHECK_EQ(ps2_mouse_id(m), 4);
+    ps2_mouse_event(m, 0, 0, 3, PS2_BUTTON_EXTRA);
+    MOUSE_EXPECT(m, 0x08, 0, 0, 0x20 | 0x03);
+    ps2_mouse_event(m, 0, 0, -20, 0);         /* -8 is the most one packet holds */
+    MOUSE_EXPECT(m, 0x08, 0, 0, 0x08, 0x08, 0, 0, 0x08, 0x08, 0, 0, 0x0C);
+    ps2_mouse_free(m);
+}
+
 int main(void)
 {
     RUN(kbd_reset_and_identify);
@@ -349,5 +556,12 @@ int main(void)
     RUN(mouse_packets);
     RUN(mouse_remote_mode);
     RUN(mouse_intellimouse);
+    RUN(kbd_typematic);
+    RUN(kbd_enable_disable_reset);
+    RUN(kbd_set1_special_keys);
+    RUN(device_registry);
+    RUN(mouse_large_motion);
+    RUN(mouse_modes);
+    RUN(mouse_explorer_wheel);
     TEST_EXIT();
 }
