@@ -65,6 +65,24 @@ static void qcow2_name_features(const Qcow2 *s, uint64_t bits, char *out, size_t
     }
 }
 
+/* A table of n big-endian 64-bit entries at off (the L1 and refcount
+ * tables), into a new host-order array (*out, also on failure: the caller
+ * frees it with the state). 0, or a negative errno (-ENOMEM, read errors). */
+static int qcow2_read_table(int fd, uint64_t off, uint64_t n, uint64_t **out)
+{
+    uint8_t *raw = malloc(n * 8);
+    *out = malloc(n * 8);
+    if (!raw || !*out) {
+        free(raw);
+        return -ENOMEM;
+    }
+    int r = block_file_pread(fd, off, raw, n * 8, false);
+    for (uint64_t i = 0; r == 0 && i < n; i++)
+        (*out)[i] = qcow2_ld64(raw + 8 * i);
+    free(raw);
+    return r;
+}
+
 /* Header extensions sit between the header and the backing file name (or
  * the end of the first cluster). */
 static int qcow2_read_extensions(Qcow2 *s, const uint8_t *c0, uint64_t start, uint64_t end,
@@ -319,16 +337,7 @@ static int qcow2_open(BlockNode *bn, char *err, size_t errlen)
             s->l1_offset > s->file_size || bytes > s->file_size - s->l1_offset)
             return qcow2_fail(bn, err, errlen, "L1 table at offset %llu lies outside the file "
                               "(damaged or truncated image)", (unsigned long long)s->l1_offset);
-        uint8_t *raw = malloc(bytes);
-        s->l1 = malloc(bytes);
-        if (!raw || !s->l1) {
-            free(raw);
-            return qcow2_fail(bn, err, errlen, "out of memory");
-        }
-        r = block_file_pread(s->fd, s->l1_offset, raw, bytes, false);
-        for (uint32_t i = 0; r == 0 && i < s->l1_size; i++)
-            s->l1[i] = qcow2_ld64(raw + 8 * i);
-        free(raw);
+        r = qcow2_read_table(s->fd, s->l1_offset, s->l1_size, &s->l1);
         if (r < 0)
             return qcow2_fail(bn, err, errlen, "cannot read the L1 table: %s", strerror(-r));
         for (uint32_t i = 0; i < s->l1_size; i++) {
@@ -352,16 +361,7 @@ static int qcow2_open(BlockNode *bn, char *err, size_t errlen)
         return qcow2_fail(bn, err, errlen, "refcount table at offset %llu lies outside the file "
                           "(damaged or truncated image)", (unsigned long long)s->rt_offset);
     s->rt_entries = rt_bytes / 8;
-    uint8_t *raw = malloc(rt_bytes);
-    s->rt = malloc(rt_bytes);
-    if (!raw || !s->rt) {
-        free(raw);
-        return qcow2_fail(bn, err, errlen, "out of memory");
-    }
-    r = block_file_pread(s->fd, s->rt_offset, raw, rt_bytes, false);
-    for (uint64_t i = 0; r == 0 && i < s->rt_entries; i++)
-        s->rt[i] = qcow2_ld64(raw + 8 * i);
-    free(raw);
+    r = qcow2_read_table(s->fd, s->rt_offset, s->rt_entries, &s->rt);
     if (r < 0)
         return qcow2_fail(bn, err, errlen, "cannot read the refcount table: %s", strerror(-r));
     for (uint64_t i = 0; i < s->rt_entries; i++) {
