@@ -100,12 +100,66 @@ CPUState *tcg_current_cpu(void)
 
 /* ---- jump cache ---- */
 
+/*
+ * The slots stored since the last clear are listed, so clearing (at every
+ * TLB flush: a CR3 write per system call under page-table isolation) costs
+ * what was used, not the cache size. Only the owning vCPU's thread stores
+ * and lists; other threads only clear slots (invalidation), which leaves
+ * them listed, harmlessly. Unless overflow, every non-NULL slot is listed.
+ *
+ * A cleared slot's block moves to `victim`: after the flush the same code
+ * usually runs again from the same virtual pc, and tb_find, which has the
+ * physical pc by then, takes it back from there when the physical page is
+ * still the block's instead of searching the hash table. Generated code
+ * never looks at victims. They are valid for one buffer generation (blocks
+ * are freed only by a buffer flush).
+ */
+#define JC_USED_CAP (TB_JC_SIZE / 8)
+_Static_assert(TB_JC_SIZE <= 65536, "JumpCacheFull.used holds 16-bit indexes");
+
+typedef struct JumpCacheFull {
+    TBJumpCache jc;             /* first: cpu->jmp_cache points here */
+    uint16_t used[JC_USED_CAP];
+    unsigned n_used;
+    bool overflow;
+    uint64_t victim_gen;        /* tb_flush_generation() the victims belong to */
+    TranslationBlock *victim[TB_JC_SIZE];
+} JumpCacheFull;
+
+static JumpCacheFull *jc_full(CPUState *cpu)
+{
+    return (JumpCacheFull *)cpu->jmp_cache;
+}
+
+static void jc_evict(JumpCacheFull *j, unsigned h)
+{
+    TranslationBlock *tb = __atomic_exchange_n(&j->jc.tb[h], NULL, __ATOMIC_RELAXED);
+    if (tb)
+        j->victim[h] = tb;
+}
+
+/* Called by the owning vCPU's thread, or by a buffer flush with the vCPUs
+ * out of generated code (tb.c bumps the generation after these calls, so
+ * the victims saved then are never used). */
 void tb_jc_clear_all(CPUState *cpu)
 {
-    if (!cpu->jmp_cache)
+    JumpCacheFull *j = jc_full(cpu);
+    if (!j)
         return;
-    for (unsigned i = 0; i < TB_JC_SIZE; i++)
-        __atomic_store_n(&cpu->jmp_cache->tb[i], NULL, __ATOMIC_RELAXED);
+    uint64_t gen = tb_flush_generation();
+    if (j->victim_gen != gen) {
+        memset(j->victim, 0, sizeof(j->victim));
+        j->victim_gen = gen;
+    }
+    if (j->overflow) {
+        for (unsigned i = 0; i < TB_JC_SIZE; i++)
+            jc_evict(j, i);
+    } else {
+        for (unsigned i = 0; i < j->n_used; i++)
+            jc_evict(j, j->used[i]);
+    }
+    j->n_used = 0;
+    j->overflow = false;
 }
 
 void tb_jc_clear_page(CPUState *cpu, uint64_t vaddr)
@@ -132,7 +186,7 @@ void tcg_cpu_init(CPUState *cpu, Machine *m, const TCGFrontend *fe, int cpu_inde
     cpu->frontend = fe;
     cpu->cpu_index = cpu_index;
     cpu->exception_index = -1;
-    cpu->jmp_cache = calloc(1, sizeof(*cpu->jmp_cache));
+    cpu->jmp_cache = calloc(1, sizeof(JumpCacheFull));
     if (!cpu->jmp_cache)
         fatal("tcg: out of memory");
     tcg_tlb_init(cpu);
@@ -206,10 +260,32 @@ static bool tb_key_matches(const TranslationBlock *tb, uint64_t pc, uint64_t cs_
 static void jc_store(CPUState *cpu, unsigned h, TranslationBlock *tb)
 {
     TranslationBlock **slot = &cpu->jmp_cache->tb[h];
+    if (!__atomic_load_n(slot, __ATOMIC_RELAXED)) {
+        /* A slot emptied since it was listed may be listed twice: that
+         * only costs room. */
+        JumpCacheFull *j = jc_full(cpu);
+        if (j->n_used < JC_USED_CAP)
+            j->used[j->n_used++] = (uint16_t)h;
+        else
+            j->overflow = true;
+    }
     __atomic_store_n(slot, tb, __ATOMIC_RELEASE);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (tb_is_invalid(tb))
         __atomic_compare_exchange_n(slot, &tb, NULL, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/* The block a clear moved out of slot h, if it is the one for this key and
+ * physical pc (one page only: a second page would need its own check). */
+static TranslationBlock *jc_victim(CPUState *cpu, unsigned h, uint64_t phys_pc, uint64_t pc,
+                                   uint64_t cs_base, uint32_t flags, uint32_t cflags)
+{
+    JumpCacheFull *j = jc_full(cpu);
+    TranslationBlock *tb = j->victim[h];
+    if (!tb || j->victim_gen != tb_flush_generation() || tb->phys_pc != phys_pc ||
+        tb->phys_page2 != (uint64_t)-1 || !tb_key_matches(tb, pc, cs_base, flags, cflags))
+        return NULL;
+    return tb;
 }
 
 /* The block for the current state; translates on a miss (may longjmp on an
@@ -228,7 +304,9 @@ static TranslationBlock *tb_find(CPUState *cpu)
     }
     uint64_t phys_pc;
     tcg_code_phys_addr(cpu, pc, code_mmu_idx(cpu), false, &phys_pc);
-    tb = tb_lookup(cpu, phys_pc, pc, cs_base, flags, cflags);
+    tb = jc_victim(cpu, h, phys_pc, pc, cs_base, flags, cflags);
+    if (!tb)
+        tb = tb_lookup(cpu, phys_pc, pc, cs_base, flags, cflags);
     if (tb)
         TCG_STAT_INC(hash_hits);
     else
@@ -252,7 +330,8 @@ void *helper_lookup_tb_ptr(void *env)
     if (!tb || !tb_key_matches(tb, pc, cs_base, flags, 0)) {
         uint64_t phys_pc;
         if (!tcg_code_phys_addr(cpu, pc, code_mmu_idx(cpu), true, &phys_pc) ||
-            !(tb = tb_lookup(cpu, phys_pc, pc, cs_base, flags, 0))) {
+            (!(tb = jc_victim(cpu, h, phys_pc, pc, cs_base, flags, 0)) &&
+             !(tb = tb_lookup(cpu, phys_pc, pc, cs_base, flags, 0)))) {
             TCG_STAT_INC(lookup_ptr_misses);
             return NULL;
         }

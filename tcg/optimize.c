@@ -556,6 +556,21 @@ static bool fold_narrow(TCGContext *s, TCGOp *op)
     return true;
 }
 
+/* extract(x, pos, len) of an x with no bits set above pos + len is a shift
+ * (one host instruction, no mask): rewritten in place. */
+static void extract_to_shift(TCGContext *s, TCGOp *op)
+{
+    unsigned pos = (unsigned)op->args[2], len = (unsigned)op->args[3];
+    if (op->opc != INDEX_op_extract || pos == 0 || pos + len >= 64 ||
+        (zmask(s, op->args[1]) >> (pos + len)) != 0) {
+        return;
+    }
+    op->opc = INDEX_op_shr;
+    op->nb_iargs = 2;
+    op->nb_cargs = 0;
+    op->args[2] = (TCGArg)tcg_constant_temp((TCGType)op->type, pos);
+}
+
 /* Which bits of op's (single) result may be set, from its inputs'. */
 static uint64_t op_zmask(TCGContext *s, const TCGOp *op)
 {
@@ -815,6 +830,7 @@ void tcg_optimize(TCGContext *s)
             }
             continue;
         }
+        extract_to_shift(s, op);
         if (!(def->flags & TCG_OPF_SIDE_EFFECTS) && nb_o > 0 &&
             (fold_op(s, op) || fold_narrow(s, op))) {
             s->stats.ops_folded++;

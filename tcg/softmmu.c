@@ -34,6 +34,7 @@ typedef struct TLBFull {
     uint64_t phys;        /* physical page */
     uint8_t kind;         /* BACK_* */
     bool global;
+    bool listed;          /* table entries: the index is in TLBDesc.used */
 } TLBFull;
 
 typedef struct TLBDesc {
@@ -43,6 +44,13 @@ typedef struct TLBDesc {
     unsigned victim_next;
     uint64_t large_addr, large_mask;   /* region holding large pages; addr -1: none */
     unsigned fills, window_max, window_flushes;
+    /* Indexes of the table entries filled since the last flush, so a flush
+     * (a CR3 write per system call under page-table isolation) costs what
+     * was used, not the table size. Unless used_overflow, every non-empty
+     * table entry is listed; past used_cap a flush clears everything. */
+    uint16_t *used;
+    unsigned n_used, used_cap;
+    bool used_overflow;
 } TLBDesc;
 
 /* Last flat-view range a lookup found (saves the machine lock on fills). */
@@ -103,18 +111,86 @@ static void entry_clear(TCGTLBEntry *te, TLBFull *tf)
     memset(tf, 0, sizeof(*tf));
 }
 
+/* Listed entries at most, as a share of the table: past it a memset of
+ * the whole table is about as fast as clearing entries one by one. */
+#define TLB_USED_SHARE 8
+#define TLB_USED_MIN 64
+_Static_assert(TCG_TLB_MAX_ENTRIES <= 65536, "TLBDesc.used holds 16-bit indexes");
+
 static void tlb_alloc(CPUState *cpu, unsigned mmu, unsigned n)
 {
     TCGTLBFast *f = &cpu->tlb_fast[mmu];
     TLBDesc *d = &cpu->tlb->d[mmu];
+    unsigned cap = n / TLB_USED_SHARE > TLB_USED_MIN ? n / TLB_USED_SHARE : TLB_USED_MIN;
+    if (cap > n)
+        cap = n;
     free(f->table);
     free(d->full);
+    free(d->used);
     f->table = malloc(n * sizeof(*f->table));
     d->full = calloc(n, sizeof(*d->full));
-    if (!f->table || !d->full)
+    d->used = malloc(cap * sizeof(*d->used));
+    if (!f->table || !d->full || !d->used)
         fatal("tcg: out of memory");
     memset(f->table, 0xff, n * sizeof(*f->table));
     f->mask = (uintptr_t)(n - 1) << TCG_TLB_ENTRY_BITS;
+    d->used_cap = cap;
+    d->n_used = 0;
+    d->used_overflow = false;
+}
+
+/* Table entry idx was just filled. */
+static void used_note(TLBDesc *d, size_t idx)
+{
+    if (d->full[idx].listed)
+        return;
+    if (d->n_used < d->used_cap) {
+        d->used[d->n_used++] = (uint16_t)idx;
+        d->full[idx].listed = true;
+    } else {
+        d->used_overflow = true;
+    }
+}
+
+/* Empty table entry idx; it stays listed (a later fill needs no new slot). */
+static void table_clear(TCGTLBFast *f, TLBDesc *d, size_t idx)
+{
+    bool listed = d->full[idx].listed;
+    entry_clear(&f->table[idx], &d->full[idx]);
+    d->full[idx].listed = listed;
+}
+
+/* Empty the table, keeping global entries if keep_global. */
+static void table_flush(TCGTLBFast *f, TLBDesc *d, bool keep_global)
+{
+    unsigned n = tlb_entries(f);
+    if (d->used_overflow) {
+        d->n_used = 0;
+        d->used_overflow = false;
+        if (!keep_global) {
+            memset(f->table, 0xff, n * sizeof(*f->table));
+            memset(d->full, 0, n * sizeof(*d->full));
+            return;
+        }
+        for (unsigned j = 0; j < n; j++) {
+            d->full[j].listed = false;
+            if (d->full[j].global)
+                used_note(d, j);
+            else
+                entry_clear(&f->table[j], &d->full[j]);
+        }
+        return;
+    }
+    unsigned k = 0;
+    for (unsigned i = 0; i < d->n_used; i++) {
+        unsigned j = d->used[i];
+        if (keep_global && d->full[j].global) {
+            d->used[k++] = (uint16_t)j;
+        } else {
+            entry_clear(&f->table[j], &d->full[j]);
+        }
+    }
+    d->n_used = k;
 }
 
 void tcg_tlb_init(CPUState *cpu)
@@ -141,6 +217,7 @@ void tcg_tlb_destroy(CPUState *cpu)
     for (unsigned i = 0; i < cpu->tlb->nb_mmu; i++) {
         free(cpu->tlb_fast[i].table);
         free(cpu->tlb->d[i].full);
+        free(cpu->tlb->d[i].used);
         cpu->tlb_fast[i].table = NULL;
         cpu->tlb_fast[i].mask = 0;
     }
@@ -171,7 +248,8 @@ static unsigned tlb_new_size(TLBDesc *d, unsigned n)
     return want;
 }
 
-static void tlb_flush_one(CPUState *cpu, unsigned mmu, bool resize)
+/* A resize drops global entries too (dropping entries is always allowed). */
+static void tlb_flush_one(CPUState *cpu, unsigned mmu, bool resize, bool keep_global)
 {
     TCGTLBFast *f = &cpu->tlb_fast[mmu];
     TLBDesc *d = &cpu->tlb->d[mmu];
@@ -180,13 +258,17 @@ static void tlb_flush_one(CPUState *cpu, unsigned mmu, bool resize)
     if (want != n) {
         tlb_alloc(cpu, mmu, want);
         TCG_STAT_INC(tlb_resizes);
+        keep_global = false;
     } else {
-        memset(f->table, 0xff, n * sizeof(*f->table));
-        memset(d->full, 0, n * sizeof(*d->full));
+        table_flush(f, d, keep_global);
     }
-    for (unsigned v = 0; v < TLB_VICTIM_SIZE; v++)
-        entry_clear(&d->victim[v], &d->victim_full[v]);
-    d->large_addr = TLB_EMPTY;
+    for (unsigned v = 0; v < TLB_VICTIM_SIZE; v++) {
+        if (!keep_global || !d->victim_full[v].global)
+            entry_clear(&d->victim[v], &d->victim_full[v]);
+    }
+    /* Kept entries may be pieces of a large page: the region stays. */
+    if (!keep_global)
+        d->large_addr = TLB_EMPTY;
     d->fills = 0;
     TCG_STAT_INC(tlb_flushes);
 }
@@ -195,7 +277,7 @@ void tlb_flush_mmu(CPUState *cpu, unsigned mmu_idx_mask)
 {
     for (unsigned i = 0; i < cpu->tlb->nb_mmu; i++) {
         if (mmu_idx_mask & (1u << i))
-            tlb_flush_one(cpu, i, true);
+            tlb_flush_one(cpu, i, true, false);
     }
     tb_jc_clear_all(cpu);
 }
@@ -205,21 +287,11 @@ void tlb_flush_all(CPUState *cpu)
     tlb_flush_mmu(cpu, ~0u);
 }
 
+/* A period between flushes as any other for the resize policy. */
 void tlb_flush_nonglobal(CPUState *cpu)
 {
-    for (unsigned i = 0; i < cpu->tlb->nb_mmu; i++) {
-        TCGTLBFast *f = &cpu->tlb_fast[i];
-        TLBDesc *d = &cpu->tlb->d[i];
-        unsigned n = tlb_entries(f);
-        for (unsigned j = 0; j < n; j++) {
-            if (!d->full[j].global)
-                entry_clear(&f->table[j], &d->full[j]);
-        }
-        for (unsigned v = 0; v < TLB_VICTIM_SIZE; v++) {
-            if (!d->victim_full[v].global)
-                entry_clear(&d->victim[v], &d->victim_full[v]);
-        }
-    }
+    for (unsigned i = 0; i < cpu->tlb->nb_mmu; i++)
+        tlb_flush_one(cpu, i, true, true);
     tb_jc_clear_all(cpu);
 }
 
@@ -231,12 +303,12 @@ void tlb_flush_page(CPUState *cpu, uint64_t vaddr)
         TLBDesc *d = &cpu->tlb->d[i];
         if (d->large_addr != TLB_EMPTY && (page & d->large_mask) == d->large_addr) {
             /* Inside a large page: its 4 KiB pieces may be anywhere. */
-            tlb_flush_one(cpu, i, false);
+            tlb_flush_one(cpu, i, false, false);
             continue;
         }
         size_t idx = tlb_index(f, page);
         if (entry_maps(&f->table[idx], page))
-            entry_clear(&f->table[idx], &d->full[idx]);
+            table_clear(f, d, idx);
         for (unsigned v = 0; v < TLB_VICTIM_SIZE; v++) {
             if (entry_maps(&d->victim[v], page))
                 entry_clear(&d->victim[v], &d->victim_full[v]);
@@ -335,7 +407,9 @@ static void tlb_install(CPUState *cpu, unsigned mmu, uint64_t vaddr, const TCGPa
                     kind != BACK_RAM ? page | TLB_MMIO : page | (code ? TLB_NOTDIRTY : 0);
     ne.addend = host ? (uintptr_t)host - (uintptr_t)page : 0;
     *te = ne;
-    d->full[idx] = (TLBFull){ .phys = phys, .kind = kind, .global = r->global };
+    d->full[idx] = (TLBFull){ .phys = phys, .kind = kind, .global = r->global,
+                              .listed = d->full[idx].listed };
+    used_note(d, idx);
     d->fills++;
 }
 
@@ -349,8 +423,10 @@ static bool victim_hit(CPUState *cpu, unsigned mmu, size_t idx, uint64_t page, T
             TLBFull tf = d->full[idx];
             f->table[idx] = d->victim[v];
             d->full[idx] = d->victim_full[v];
+            d->full[idx].listed = tf.listed;
             d->victim[v] = te;
             d->victim_full[v] = tf;
+            used_note(d, idx);
             return true;
         }
     }
@@ -418,9 +494,14 @@ void tlb_mark_code_page_locked(uint64_t phys_page)
         for (unsigned i = 0; i < cpu->tlb->nb_mmu; i++) {
             TCGTLBFast *f = &cpu->tlb_fast[i];
             TLBDesc *d = &cpu->tlb->d[i];
-            unsigned n = tlb_entries(f);
-            for (unsigned j = 0; j < n; j++)
-                mark_entry(&f->table[j], &d->full[j], phys_page);
+            if (d->used_overflow) {
+                unsigned n = tlb_entries(f);
+                for (unsigned j = 0; j < n; j++)
+                    mark_entry(&f->table[j], &d->full[j], phys_page);
+            } else {
+                for (unsigned k = 0; k < d->n_used; k++)
+                    mark_entry(&f->table[d->used[k]], &d->full[d->used[k]], phys_page);
+            }
             for (unsigned v = 0; v < TLB_VICTIM_SIZE; v++)
                 mark_entry(&d->victim[v], &d->victim_full[v], phys_page);
         }
@@ -888,7 +969,7 @@ void tcg_memory_map_changed(Machine *m)
          * block must already see the new map. */
         cur->tlb->map_gen_seen = __atomic_load_n(&map_gen, __ATOMIC_ACQUIRE);
         for (unsigned i = 0; i < cur->tlb->nb_mmu; i++)
-            tlb_flush_one(cur, i, false);
+            tlb_flush_one(cur, i, false, false);
         tb_jc_clear_all(cur);
     }
     for (int i = 0, n = tcg_cpu_count(); i < n; i++) {

@@ -557,9 +557,11 @@ static void tb_flush_locked(void)
         page_free_all();
     st.ntbs = 0;
     st.ptr = st.buf;
-    __atomic_fetch_add(&st.flush_gen, 1, __ATOMIC_RELEASE);
     for (int i = 0; i < st.ncpus; i++)
         tb_jc_clear_all(st.cpus[i]);
+    /* After the clears: the blocks they keep as victims (exec.c) belong to
+     * the generation that ends here and are never used. */
+    __atomic_fetch_add(&st.flush_gen, 1, __ATOMIC_RELEASE);
     TCG_STAT_INC(tb_flushes);
 }
 

@@ -219,9 +219,7 @@ static void fe_restore_state(CPUState *cpu, const TranslationBlock *tb, const ui
     X86CPU *x = x86(cpu);
     (void)tb;
     x->rip = data[0];
-    if (data[1] != X86_INSN_CC_OP_DYNAMIC) {
-        x->cc_op = (uint32_t)data[1];
-    }
+    x86_restore_cc_op(x, data[1]);   /* also settles a pending rotate's flags */
 }
 
 static void fe_do_exception(CPUState *cpu)

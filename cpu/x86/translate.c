@@ -9,7 +9,9 @@
  * read-only data segments, debug-register breakpoints.
  */
 #include <stddef.h>
+#include <stdlib.h>
 
+#include "cpu/x86/frontend.h"
 #include "cpu/x86/helper.h"
 #include "cpu/x86/mem.h"
 #include "cpu/x86/translate.h"
@@ -286,14 +288,18 @@ void x86_gen_sp_add(DisasContext *s, int64_t n)
 
 void x86_gen_set_cc_op(DisasContext *s, int cc_op)
 {
+    s->rot = 0;   /* every producer sets all the flags a rotate left pending */
     if (cc_op != s->cc_op) {
         s->cc_op = cc_op;
         s->cc_op_dirty = cc_op != X86_CC_OP_DYNAMIC;
     }
 }
 
+static void rot_flush(DisasContext *s);
+
 void x86_gen_update_cc_op(DisasContext *s)
 {
+    rot_flush(s);
     if (s->cc_op_dirty) {
         tcg_gen_movi_i32(x86_cc_op, s->cc_op);
         s->cc_op_dirty = false;
@@ -307,6 +313,7 @@ static TCGv_i32 cc_op_value(DisasContext *s)
 
 void x86_gen_eflags_to(DisasContext *s, TCGv_i64 dst)
 {
+    rot_flush(s);
     if (s->cc_op == CC_OP_EFLAGS) {
         tcg_gen_mov_i64(dst, x86_cc_src);
         return;
@@ -319,6 +326,7 @@ void x86_gen_eflags_to(DisasContext *s, TCGv_i64 dst)
 
 void x86_gen_compute_eflags(DisasContext *s)
 {
+    rot_flush(s);
     if (s->cc_op == CC_OP_EFLAGS) {
         return;
     }
@@ -340,8 +348,88 @@ static unsigned cc_size(int cc_op)
     return 1u << (((unsigned)cc_op - 1) & 3);
 }
 
+void x86_gen_rot_flags(TCGv_i64 dst, TCGv_i64 f, TCGv_i64 r, bool left, unsigned bits)
+{
+    /* CF: the bit rotated into bit 0 (ROL) / the top bit (ROR).
+     * OF: top bit XOR CF (ROL) / XOR of the two top bits (ROR). */
+    TCGv_i64 cf = tcg_temp_new_i64(), of = tcg_temp_new_i64();
+    if (left) {
+        tcg_gen_andi_i64(cf, r, 1);
+        tcg_gen_extract_i64(of, r, bits - 1, 1);
+        tcg_gen_xor_i64(of, of, cf);
+    } else {
+        tcg_gen_extract_i64(cf, r, bits - 1, 1);
+        tcg_gen_extract_i64(of, r, bits - 2, 1);
+        tcg_gen_xor_i64(of, of, cf);
+    }
+    tcg_gen_andi_i64(dst, f, ~(int64_t)(X86_EFLAGS_CF | X86_EFLAGS_OF));
+    tcg_gen_or_i64(dst, dst, cf);
+    tcg_gen_shli_i64(of, of, 11);
+    tcg_gen_or_i64(dst, dst, of);
+    tcg_temp_free_i64(cf);
+    tcg_temp_free_i64(of);
+}
+
+bool x86_rot_can_pend(const DisasContext *s)
+{
+    if (s->cc_op == X86_CC_OP_DYNAMIC) {
+        return false;
+    }
+    int kind = s->cc_op <= CC_OP_EFLAGS ? s->cc_op : (int)(((unsigned)s->cc_op - 1) & ~3u) + 1;
+    return kind != CC_OP_ADCB && kind != CC_OP_SBBB;
+}
+
+void x86_gen_rot_pending(DisasContext *s, TCGv_i64 r, bool left, unsigned size)
+{
+    unsigned lg = size == 8 ? 3 : size == 4 ? 2 : size == 2 ? 1 : 0;
+    tcg_gen_mov_i64(x86_cc_src2, r);
+    s->rot = X86_CC_ROT_PENDING | (left ? X86_CC_ROT_LEFT : 0) | lg << X86_CC_ROT_SIZE_SHIFT;
+}
+
+/* A pending rotate's flags made literal (cc_op EFLAGS). */
+static void rot_flush(DisasContext *s)
+{
+    if (!s->rot) {
+        return;
+    }
+    uint32_t rot = s->rot;
+    s->rot = 0;
+    TCGv_i64 f = tcg_temp_new_i64();
+    x86_gen_eflags_to(s, f);
+    x86_gen_rot_flags(x86_cc_src, f, x86_cc_src2, (rot & X86_CC_ROT_LEFT) != 0,
+                      8u << ((rot >> X86_CC_ROT_SIZE_SHIFT) & 3));
+    tcg_temp_free_i64(f);
+    x86_gen_set_cc_op(s, CC_OP_EFLAGS);
+}
+
+void x86_restore_cc_op(X86CPU *cpu, uint64_t word)
+{
+    if (word == X86_INSN_CC_OP_DYNAMIC) {
+        return;
+    }
+    uint32_t w = (uint32_t)word, op = w & X86_CC_OP_MASK;
+    if (!(w & X86_CC_ROT_PENDING)) {
+        cpu->cc_op = op;
+        return;
+    }
+    unsigned bits = 8u << ((w >> X86_CC_ROT_SIZE_SHIFT) & 3);
+    uint64_t r = cpu->cc_src2;
+    uint64_t top = (r >> (bits - 1)) & 1, cf, of;
+    if (w & X86_CC_ROT_LEFT) {
+        cf = r & 1;
+        of = top ^ cf;
+    } else {
+        cf = top;
+        of = top ^ ((r >> (bits - 2)) & 1);
+    }
+    uint64_t f = x86_cc_compute(op, cpu->cc_dst, cpu->cc_src, cpu->cc_src2);
+    cpu->cc_src = (f & ~(uint64_t)(X86_EFLAGS_CF | X86_EFLAGS_OF)) | cf | of << 11;
+    cpu->cc_op = CC_OP_EFLAGS;
+}
+
 void x86_gen_compute_cf(DisasContext *s, TCGv_i64 dst)
 {
+    rot_flush(s);
     int op = s->cc_op;
     unsigned size = op > CC_OP_EFLAGS ? cc_size(op) : 8;
     TCGv_i64 a, b;
@@ -524,6 +612,7 @@ X86Cond x86_prepare_cc(DisasContext *s, unsigned cc)
     X86Cond c;
     bool ok = false;
 
+    rot_flush(s);
     if (s->cc_op == CC_OP_EFLAGS) {
         TCGv_i64 f = tcg_temp_new_i64();
         tcg_gen_mov_i64(f, x86_cc_src);
@@ -713,6 +802,14 @@ static void translate_one(DisasContext *s)
     X86DecodeMode mode = s->code64 ? X86_MODE_64 : s->code_size == 4 ? X86_MODE_32 : X86_MODE_16;
     int status = x86_decode(mode, fetch_byte, &fc, in);
 
+    /* A pending rotate's flags become literal before an instruction that
+     * may look at them, so none of its faults finds them half-written. */
+    if (s->rot && (status != X86_DECODE_OK || !x86_insn_keeps_rot(in))) {
+        rot_flush(s);
+    }
+    tcg_gen_insn_start(s->pc, s->cc_op == X86_CC_OP_DYNAMIC ? X86_INSN_CC_OP_DYNAMIC
+                                                             : (uint64_t)s->cc_op | s->rot);
+
     s->next_pc = s->pc + in->len;
     if (!s->code64) {
         s->next_pc = (uint32_t)s->next_pc;
@@ -827,8 +924,6 @@ void x86_translate_block(CPUState *cpu, TranslationBlock *tb, int max_insns)
                 break;
             }
         }
-        tcg_gen_insn_start(s->pc, s->cc_op == X86_CC_OP_DYNAMIC ? X86_INSN_CC_OP_DYNAMIC
-                                                                 : (uint64_t)s->cc_op);
         s->num_insns++;
         s->no_step_trap = false;
         translate_one(s);

@@ -32,6 +32,23 @@ typedef enum X86BlockEnd {
 /* insn_start's second word: the static cc_op, or this when it is dynamic. */
 #define X86_INSN_CC_OP_DYNAMIC 0xffffffffu
 
+/*
+ * A rotate by a static count leaves SF, ZF, AF and PF as the last flag
+ * producer set them and takes CF and OF from its result. Instead of making
+ * EFLAGS literal (a helper call), the translator keeps that producer's lazy
+ * state (cc_op, cc_dst, cc_src) and puts the rotate's result in cc_src2:
+ * "rotate pending". It lasts only over instructions that neither read the
+ * flags nor touch the cc globals before their last fault (x86_insn_keeps_rot):
+ * before any other the flags are made literal ahead of its insn_start; the
+ * next flag producer just drops it. insn_start's word carries these bits
+ * beside the producer's cc_op, and x86_restore_cc_op() computes the flags
+ * when a fault lands there. Not with ADC/SBB (they use cc_src2).
+ */
+#define X86_CC_ROT_PENDING (1u << 16)
+#define X86_CC_ROT_LEFT    (1u << 17)   /* ROL; else ROR */
+#define X86_CC_ROT_SIZE_SHIFT 18        /* log2 of the operand size in bytes, 2 bits */
+#define X86_CC_OP_MASK     0xffffu
+
 typedef struct DisasContext {
     CPUState *cpu;
     X86CPU *x86;
@@ -61,6 +78,7 @@ typedef struct DisasContext {
     uint64_t page_start;    /* linear address of the block's first page */
     uint32_t cs_limit;      /* CS limit at translation time (outside 64-bit mode) */
     int jmp_slots_used;     /* goto_tb slots taken (bit mask) */
+    uint32_t rot;           /* X86_CC_ROT_* bits of a pending rotate over cc_op, or 0 */
 } DisasContext;
 
 /* IR globals (created by the frontend's init_globals). */
@@ -131,6 +149,21 @@ void x86_gen_update_cc_op(DisasContext *s);
 void x86_gen_compute_eflags(DisasContext *s);
 /* dst = CF (0/1) of the current flags. */
 void x86_gen_compute_cf(DisasContext *s, TCGv_i64 dst);
+/* dst = literal flags f with CF and OF as a rotate (left or right, of
+ * `bits`) with result r (zero-extended) sets them. */
+void x86_gen_rot_flags(TCGv_i64 dst, TCGv_i64 f, TCGv_i64 r, bool left, unsigned bits);
+/* Can a rotate by a static count that just wrote its result leave the flags
+ * pending (see X86_CC_ROT_PENDING)? Then x86_gen_rot_pending records it. */
+bool x86_rot_can_pend(const DisasContext *s);
+void x86_gen_rot_pending(DisasContext *s, TCGv_i64 r, bool left, unsigned size);
+/* Restore cc_op (and the flags of a pending rotate) from insn_start's word:
+ * the frontend's restore_state calls this. */
+void x86_restore_cc_op(X86CPU *cpu, uint64_t word);
+/* May a pending rotate stay pending across this instruction? Only for those
+ * that read no flags, call no helper that reads them and write the cc
+ * globals after their last possible fault (translate_int.c); before any
+ * other the flags are made literal, ahead of its insn_start. */
+bool x86_insn_keeps_rot(const X86Insn *in);
 /* dst = 1 if condition code `cc` (0-15, as in Jcc) holds, else 0. */
 void x86_gen_condition(DisasContext *s, TCGv_i64 dst, unsigned cc);
 /* Condition code `cc` as one comparison: cond(a, b). a and b are EBB temps or

@@ -57,6 +57,41 @@ static void dest_end(Dest *d)
     }
 }
 
+/* A 32-bit general register read whole: for results whose low 32 bits are
+ * all that count (the register write zero-extends, the lazy flags mask by
+ * size), the zero-extension of the operand would be wasted. */
+static bool gpr32_raw(const X86Operand *op, unsigned size)
+{
+    return size == 4 && op->type == X86_OPT_REG && op->cls == X86_RC_GPR;
+}
+
+static void operand_load_low(DisasContext *s, TCGv_i64 v, const X86Operand *op, unsigned size)
+{
+    if (gpr32_raw(op, size)) {
+        tcg_gen_mov_i64(v, x86_reg[op->reg & 15]);
+    } else {
+        x86_gen_operand_load(s, v, op, size);
+    }
+}
+
+static void dest_load_low(DisasContext *s, const Dest *d, TCGv_i64 v, unsigned size)
+{
+    if (!d->mem && gpr32_raw(d->op, size)) {
+        tcg_gen_mov_i64(v, x86_reg[d->op->reg & 15]);
+    } else {
+        dest_load(s, d, v, size);
+    }
+}
+
+/* A 32-bit result computed from raw operands, zero-extended in place (the
+ * native backend then computes it with a 32-bit instruction). */
+static void result_low(TCGv_i64 r, unsigned size)
+{
+    if (size == 4) {
+        tcg_gen_ext32u_i64(r, r);
+    }
+}
+
 /* Operand size of an operand: its own size (Eb, Gv...) or the insn's. */
 static unsigned osize(DisasContext *s, int i)
 {
@@ -88,8 +123,8 @@ static void gen_alu(DisasContext *s, int op, int di, int si)
     Dest d = dest_begin(s, x86_op(s, di));
     TCGv_i64 a = T64(), b = T64(), r = T64(), cf = { 0 };
 
-    dest_load(s, &d, a, size);
-    x86_gen_operand_load(s, b, x86_op(s, si), size);
+    dest_load_low(s, &d, a, size);
+    operand_load_low(s, b, x86_op(s, si), size);
     switch (op) {
     case ALU_ADD: tcg_gen_add_i64(r, a, b); break;
     case ALU_SUB: case ALU_CMP: tcg_gen_sub_i64(r, a, b); break;
@@ -109,6 +144,7 @@ static void gen_alu(DisasContext *s, int op, int di, int si)
         }
         break;
     }
+    result_low(r, size);
     if (op != ALU_CMP && op != ALU_TEST) {
         dest_store(s, &d, r, size);
     }
@@ -147,7 +183,7 @@ static void gen_unary(DisasContext *s, int op)
     Dest d = dest_begin(s, x86_op(s, 0));
     TCGv_i64 a = T64(), r = T64(), cf = { 0 };
 
-    dest_load(s, &d, a, size);
+    dest_load_low(s, &d, a, size);
     switch (op) {
     case UN_INC:
     case UN_DEC:
@@ -158,6 +194,7 @@ static void gen_unary(DisasContext *s, int op)
     case UN_NEG: tcg_gen_neg_i64(r, a); break;
     default: tcg_gen_not_i64(r, a); break;
     }
+    result_low(r, size);
     dest_store(s, &d, r, size);
     switch (op) {
     case UN_INC:
@@ -476,7 +513,12 @@ static void gen_shift(DisasContext *s, int kind)
     }
     Dest d = dest_begin(s, x86_op(s, 0));
     TCGv_i64 a = T64(), r = T64(), t = T64(), c1 = T64();
-    dest_load(s, &d, a, size);
+    /* SHR/SAR extend the value themselves; RCL/RCR's helpers want it zero-extended. */
+    if (kind == SH_RCL || kind == SH_RCR) {
+        dest_load(s, &d, a, size);
+    } else {
+        dest_load_low(s, &d, a, size);
+    }
     tcg_gen_subi_i64(c1, cnt, 1);
     tcg_gen_andi_i64(c1, c1, 63);
 
@@ -506,14 +548,31 @@ static void gen_shift(DisasContext *s, int kind)
     case SH_ROL:
     case SH_ROR: {
         bool left = kind == SH_ROL;
+        /* A static count: the flags can stay pending (no literal EFLAGS). */
+        bool pend = imm > 0 && x86_rot_can_pend(s);
         TCGv_i64 f = T64(), ce = T64(), u = T64();
-        x86_gen_eflags_to(s, f);
+        if (!pend) {
+            x86_gen_eflags_to(s, f);
+        }
         if (size == 8) {
             if (left) {
                 tcg_gen_rotl_i64(r, a, cnt);
             } else {
                 tcg_gen_rotr_i64(r, a, cnt);
             }
+        } else if (size == 4) {
+            /* A host 32-bit rotate (the count is already masked to 0-31). */
+            TCGv_i32 a32 = tcg_temp_new_i32(), c32 = tcg_temp_new_i32();
+            tcg_gen_extrl_i64_i32(a32, a);
+            tcg_gen_extrl_i64_i32(c32, cnt);
+            if (left) {
+                tcg_gen_rotl_i32(a32, a32, c32);
+            } else {
+                tcg_gen_rotr_i32(a32, a32, c32);
+            }
+            tcg_gen_extu_i32_i64(r, a32);
+            tcg_temp_free_i32(a32);
+            tcg_temp_free_i32(c32);
         } else {
             /* Narrow rotates on the zero-extended value (count mod width). */
             x86_gen_ext(a, a, size, false);
@@ -530,30 +589,17 @@ static void gen_shift(DisasContext *s, int kind)
             x86_gen_ext(r, r, size, false);
         }
         dest_store(s, &d, r, size);
-        /* CF: the bit rotated into bit 0 (ROL) / the top bit (ROR).
-         * OF: top bit XOR CF (ROL) / XOR of the two top bits (ROR). */
-        TCGv_i64 cf = T64(), of = T64();
-        if (left) {
-            tcg_gen_andi_i64(cf, r, 1);
-            tcg_gen_extract_i64(of, r, bits - 1, 1);
-            tcg_gen_xor_i64(of, of, cf);
+        if (pend) {
+            x86_gen_rot_pending(s, r, left, size);
         } else {
-            tcg_gen_extract_i64(cf, r, bits - 1, 1);
-            tcg_gen_extract_i64(of, r, bits - 2, 1);
-            tcg_gen_xor_i64(of, of, cf);
+            x86_gen_rot_flags(u, f, r, left, bits);
+            if (imm > 0) {
+                tcg_gen_mov_i64(x86_cc_src, u);
+            } else {
+                tcg_gen_movcond_i64(TCG_COND_NE, x86_cc_src, cnt, tcg_constant_i64(0), u, f);
+            }
+            x86_gen_set_cc_op(s, CC_OP_EFLAGS);
         }
-        tcg_gen_andi_i64(u, f, ~(int64_t)(X86_EFLAGS_CF | X86_EFLAGS_OF));
-        tcg_gen_or_i64(u, u, cf);
-        tcg_gen_shli_i64(of, of, 11);
-        tcg_gen_or_i64(u, u, of);
-        if (imm > 0) {
-            tcg_gen_mov_i64(x86_cc_src, u);
-        } else {
-            tcg_gen_movcond_i64(TCG_COND_NE, x86_cc_src, cnt, tcg_constant_i64(0), u, f);
-        }
-        x86_gen_set_cc_op(s, CC_OP_EFLAGS);
-        FREE(cf);
-        FREE(of);
         FREE(f);
         FREE(ce);
         FREE(u);
@@ -962,6 +1008,44 @@ static void gen_cmpxchg_wide(DisasContext *s, bool is16)
     s->cc_op = CC_OP_EFLAGS;
     s->cc_op_dirty = false;
     FREE(a);
+}
+
+/* ---- pending rotate flags ------------------------------------------------------------ */
+
+bool x86_insn_keeps_rot(const X86Insn *in)
+{
+    switch (in->id) {
+#define ALU6(name) \
+    case X86_INSN_##name##_EbGb: case X86_INSN_##name##_EvGv: \
+    case X86_INSN_##name##_GbEb: case X86_INSN_##name##_GvEv: \
+    case X86_INSN_##name##_ALIb: case X86_INSN_##name##_rAXIz: \
+    case X86_INSN_##name##_EbIb: case X86_INSN_##name##_EvIz: \
+    case X86_INSN_##name##_EvIbs: case X86_INSN_##name##_EbIb_82:
+    ALU6(ADD) ALU6(OR) ALU6(AND) ALU6(SUB) ALU6(XOR) ALU6(CMP)
+#undef ALU6
+    case X86_INSN_TEST_EbGb: case X86_INSN_TEST_EvGv:
+    case X86_INSN_TEST_ALIb: case X86_INSN_TEST_rAXIz:
+    case X86_INSN_TEST_EbIb: case X86_INSN_TEST_EbIb_1:
+    case X86_INSN_TEST_EvIz: case X86_INSN_TEST_EvIz_1:
+    case X86_INSN_NEG_Eb: case X86_INSN_NEG_Ev:
+    case X86_INSN_NOT_Eb: case X86_INSN_NOT_Ev:
+    case X86_INSN_MOV_EbGb: case X86_INSN_MOV_EvGv: case X86_INSN_MOV_GbEb:
+    case X86_INSN_MOV_GvEv: case X86_INSN_MOV_ALOb: case X86_INSN_MOV_rAXOv:
+    case X86_INSN_MOV_ObAL: case X86_INSN_MOV_OvrAX: case X86_INSN_MOV_ZbIb:
+    case X86_INSN_MOV_ZvIv: case X86_INSN_MOV_EbIb: case X86_INSN_MOV_EvIz:
+    case X86_INSN_MOVZX_GvEb: case X86_INSN_MOVZX_GvEw:
+    case X86_INSN_MOVSX_GvEb: case X86_INSN_MOVSX_GvEw: case X86_INSN_MOVSXD_GvEd:
+    case X86_INSN_LEA_GvM:
+    case X86_INSN_NOP:
+#define SHIFTS_IMM(form) \
+    case X86_INSN_ROL_##form: case X86_INSN_ROR_##form: case X86_INSN_SHL_##form: \
+    case X86_INSN_SHR_##form: case X86_INSN_SAL_##form: case X86_INSN_SAR_##form:
+    SHIFTS_IMM(EbIb) SHIFTS_IMM(EvIb) SHIFTS_IMM(EbI1) SHIFTS_IMM(EvI1)
+#undef SHIFTS_IMM
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* ---- dispatch ---------------------------------------------------------------------- */

@@ -95,6 +95,42 @@ void tcg_x86_64_set_feature_mask(unsigned mask)
 
 static bool is64_op(const TCGOp *op) { return op->type == TCG_TYPE_I64; }
 
+/* Width of an arithmetic op as emitted: a narrowed I64 op runs in 32 bits. */
+static bool is64_alu(const X64Gen *g, const TCGOp *op)
+{
+    return op->type == TCG_TYPE_I64 && !g->narrow;
+}
+
+/*
+ * `op t, ...; ext32u d, t` with t dying there: the low 32 bits of t are all
+ * that is used and they depend only on the low 32 bits of the inputs for
+ * these ops, so op is computed with a 32-bit instruction (which zero-extends:
+ * each of these emits one writing its output) and the ext32u becomes a move. Frontends of 32-bit guests and 32-bit
+ * operations emit this pair for every result.
+ */
+static bool narrow_ok(X64Gen *g, const TCGOp *op)
+{
+    const TCGOp *nx = op->next;
+    if (op->type != TCG_TYPE_I64 || !nx || nx->opc != INDEX_op_ext32u ||
+        nx->args[1] != op->args[0] || !tcg_op_dead(nx, 1) ||
+        A(0)->kind == TCG_TEMP_GLOBAL || tcg_op_sync(op, 0) || tcg_op_dead(op, 0)) {
+        return false;
+    }
+    switch (op->opc) {
+    case INDEX_op_add: case INDEX_op_sub: case INDEX_op_mul:
+    case INDEX_op_and: case INDEX_op_or: case INDEX_op_xor:
+    case INDEX_op_not: case INDEX_op_neg:
+        return true;
+    case INDEX_op_shl: {
+        /* A 32-bit shift takes the count modulo 32; by 0 nothing is emitted. */
+        uint64_t n;
+        return x64_ra_const(g, A(2), &n) && n > 0 && n < 32;
+    }
+    default:
+        return false;
+    }
+}
+
 /* A constant that x86 accepts as imm32 (sign-extended for 64-bit ops). */
 static bool imm_arg(X64Gen *g, TCGTemp *ts, bool is64, int32_t *imm)
 {
@@ -143,7 +179,7 @@ static void gen_mov(X64Gen *g, const TCGOp *op)
 
 static void gen_alu(X64Gen *g, const TCGOp *op)
 {
-    bool is64 = is64_op(op);
+    bool is64 = is64_alu(g, op);
     TCGTemp *ta = A(1), *tb = A(2);
     int ext;
     switch (op->opc) {
@@ -256,7 +292,7 @@ static void gen_andc_orc(X64Gen *g, const TCGOp *op)
 
 static void gen_shift(X64Gen *g, const TCGOp *op)
 {
-    bool is64 = is64_op(op);
+    bool is64 = is64_alu(g, op);
     unsigned w = is64 ? 64 : 32;
     TCGTemp *ta = A(1), *tb = A(2);
     int ext;
@@ -461,8 +497,18 @@ static void gen_ctpop(X64Gen *g, const TCGOp *op)
 /* One-instruction unary forms: out = f(a), out may be any register. */
 static void gen_unary(X64Gen *g, const TCGOp *op)
 {
-    bool is64 = is64_op(op);
+    bool is64 = is64_alu(g, op);
     TCGTemp *ta = A(1);
+    int base;
+    int32_t disp;
+    if ((op->opc == INDEX_op_ext32u || op->opc == INDEX_op_extrl_i64_i32) &&
+        x64_ra_dies(g, op, ta) && x64_ra_in_memory(g, ta, &base, &disp)) {
+        /* A 32-bit load zero-extends: no load of the whole value first. */
+        int out = x64_ra_scratch(g, X_ALLOCATABLE);
+        x64_load(g, OPC_MOVL_GvEv, out, base, X_NOIDX, disp);
+        op_end1(g, op, out);
+        return;
+    }
     int ra = x64_ra_in(g, ta, X_ANY);
     int out;
     switch (op->opc) {
@@ -903,8 +949,94 @@ static void gen_goto_ptr(X64Gen *g, const TCGOp *op)
     x64_ra_op_end(g, op, NULL);
 }
 
+/* Is the (I64) value of temp t known to have bits 63..32 clear? */
+static bool zext_known(X64Gen *g, TCGArg t)
+{
+    const TCGTemp *ts = &g->s->temps[t];
+    if (ts->kind == TCG_TEMP_CONST) {
+        return ts->val <= 0xffffffffu;
+    }
+    return g->zx[t];
+}
+
+/* After op: record which outputs are zero-extended from 32 bits (i32
+ * values always are), and forget what other paths or callees may change. */
+static void note_zext(X64Gen *g, const TCGOp *op)
+{
+    TCGContext *s = g->s;
+    if (op->opc == INDEX_op_set_label) {
+        memset(g->zx, 0, (size_t)s->nb_temps);
+        return;
+    }
+    if (op->opc == INDEX_op_discard) {
+        g->zx[op->args[0]] = 0;
+        return;
+    }
+    if (op->opc == INDEX_op_call) {
+        const TCGHelperInfo *info = (const void *)(uintptr_t)op->args[op->nb_oargs + op->nb_iargs];
+        if (!(info->flags & TCG_CALL_NO_WRITE_GLOBALS)) {
+            memset(g->zx, 0, (size_t)s->nb_globals);
+        }
+    }
+    if (op->nb_oargs == 0) {
+        return;
+    }
+    TCGArg out = op->args[0];
+    bool z = false;
+    uint64_t c;
+    if (op->type == TCG_TYPE_I32) {
+        z = true;
+    } else if (g->narrow) {
+        z = true;
+    } else {
+        switch (op->opc) {
+        case INDEX_op_mov:
+            z = zext_known(g, op->args[1]);
+            break;
+        case INDEX_op_ext32u: case INDEX_op_ext16u: case INDEX_op_ext8u:
+        case INDEX_op_extu_i32_i64: case INDEX_op_setcond:
+        case INDEX_op_ld32u: case INDEX_op_ld16u: case INDEX_op_ld8u:
+            z = true;
+            break;
+        case INDEX_op_extract:
+            z = op->args[2] + op->args[3] <= 32;
+            break;
+        case INDEX_op_and:
+            z = (x64_ra_const(g, A(2), &c) && c <= 0xffffffffu) ||
+                zext_known(g, op->args[1]) || zext_known(g, op->args[2]);
+            break;
+        case INDEX_op_guest_ld:
+            z = (TCG_MEMOP_IDX_MEMOP(op->args[2]) & MO_SIZE) <= MO_32 &&
+                !(TCG_MEMOP_IDX_MEMOP(op->args[2]) & MO_SIGN);
+            break;
+        default:
+            break;
+        }
+    }
+    g->zx[out] = z;
+    for (int i = 1; i < op->nb_oargs; i++) {
+        g->zx[op->args[i]] = op->type == TCG_TYPE_I32;
+    }
+}
+
+static const TCGOp *gen_op_one(X64Gen *g, const TCGOp *op);
+
 /* Emit op (and any op fused into it); returns the last op consumed. */
 static const TCGOp *gen_op(X64Gen *g, const TCGOp *op)
+{
+    g->narrow = narrow_ok(g, op);
+    const TCGOp *last = gen_op_one(g, op);
+    for (const TCGOp *o = op;; o = o->next) {
+        note_zext(g, o);
+        g->narrow = false;
+        if (o == last) {
+            break;
+        }
+    }
+    return last;
+}
+
+static const TCGOp *gen_op_one(X64Gen *g, const TCGOp *op)
 {
     x64_ra_op_start(g);
     switch (op->opc) {
@@ -976,10 +1108,18 @@ static const TCGOp *gen_op(X64Gen *g, const TCGOp *op)
     case INDEX_op_ctpop:
         gen_ctpop(g, op);
         break;
+    case INDEX_op_ext32u:
+    case INDEX_op_extrl_i64_i32:
+        if (zext_known(g, op->args[1])) {
+            gen_mov(g, op);   /* already zero-extended: at most a move */
+            break;
+        }
+        gen_unary(g, op);
+        break;
     case INDEX_op_not: case INDEX_op_neg:
     case INDEX_op_ext8s: case INDEX_op_ext8u: case INDEX_op_ext16s: case INDEX_op_ext16u:
-    case INDEX_op_ext32s: case INDEX_op_ext32u:
-    case INDEX_op_extrl_i64_i32: case INDEX_op_extrh_i64_i32: case INDEX_op_exts_i32_i64:
+    case INDEX_op_ext32s:
+    case INDEX_op_extrh_i64_i32: case INDEX_op_exts_i32_i64:
     case INDEX_op_bswap16: case INDEX_op_bswap32: case INDEX_op_bswap64:
         gen_unary(g, op);
         break;
@@ -1066,6 +1206,8 @@ static ptrdiff_t x64_gen_code(TCGContext *s, void *buf, size_t size, ptrdiff_t r
     g->epilogue = tcg_arena_alloc(s, sizeof(TCGLabel));
     memset(g->epilogue, 0, sizeof(TCGLabel));
     x64_ra_block_start(g);
+    g->narrow = false;
+    memset(g->zx, 0, (size_t)s->nb_temps);
     for (const TCGOp *op = s->first_op; op; op = op->next) {
         if (g->ptr > g->end) {
             return TCG_GEN_BUFFER_FULL;

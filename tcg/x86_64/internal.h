@@ -167,6 +167,12 @@ typedef struct X64Gen {
     int32_t clist[TCG_MAX_TEMPS];
     X64SlowPath *slow_first, **slow_tail;
     TCGLabel *epilogue;        /* exit_tb / goto_ptr(NULL) jump here */
+    /* The current I64 op is computed in 32 bits: only its low half is used,
+     * zero-extended by the next op (codegen.c, narrow_ok). */
+    bool narrow;
+    /* Per temp: its current value has bits 63..32 clear (codegen.c,
+     * note_zext), so ext32u/extrl of it are moves. */
+    uint8_t zx[TCG_MAX_TEMPS];
 } X64Gen;
 
 /* ---- emit.c: instruction encoder ---- */
@@ -230,6 +236,8 @@ bool x64_ra_const(X64Gen *g, TCGTemp *ts, uint64_t *val);
 bool x64_ra_dies(X64Gen *g, const TCGOp *op, TCGTemp *ts);
 /* Input in some register of `allowed`; locked for the op. */
 int x64_ra_in(X64Gen *g, TCGTemp *ts, uint16_t allowed);
+/* Is the value only in memory (not in a register, not a constant)? Where. */
+bool x64_ra_in_memory(X64Gen *g, TCGTemp *ts, int *base, int32_t *disp);
 /* Input value in exactly `reg`. If `clobbered`, reg is only a copy (the op overwrites it). */
 int x64_ra_in_fixed(X64Gen *g, TCGTemp *ts, int reg, bool clobbered);
 /* A free register from allowed (evicting if needed), locked, owned by nobody. */

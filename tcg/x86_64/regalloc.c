@@ -382,6 +382,16 @@ static void load_into(X64Gen *g, TCGTemp *ts, int r)
     }
 }
 
+bool x64_ra_in_memory(X64Gen *g, TCGTemp *ts, int *base, int32_t *disp)
+{
+    if ((ts->kind != TCG_TEMP_GLOBAL && ts->kind != TCG_TEMP_TB && ts->kind != TCG_TEMP_EBB) ||
+        ts_val(ts) != VAL_MEM || !ts_coherent(ts)) {
+        return false;
+    }
+    temp_mem(g, ts, base, disp);
+    return true;
+}
+
 int x64_ra_in(X64Gen *g, TCGTemp *ts, uint16_t allowed)
 {
     if (ts->kind == TCG_TEMP_FIXED) {

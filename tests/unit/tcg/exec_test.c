@@ -1,7 +1,7 @@
 /*
  * The exec loop with a toy guest (toy_cpu.h) on the interpreter backend
  * (and the native one when built): blocks run and chain, jump cache and
- * hash lookup, indirect branches, self-modifying code, blocks spanning two
+ * hash lookup (and what a TLB flush leaves of them), indirect branches, self-modifying code, blocks spanning two
  * pages, precise faults, kicks/interrupts from another thread, halt and
  * wake, code buffer full.
  */
@@ -76,6 +76,55 @@ TEST_CASE(exec_jump_cache_and_hash)
     CHECK_EQ(toy_run_at(0x3000), EXCP_HLT);
     CHECK_EQ(toy_cpu->acc, 22);
     CHECK(tcg_exec_stats.tb_translated > translated);
+}
+
+/* A TLB flush clears the jump cache from the list of slots filled since the
+ * last one (more blocks than the list holds: all slots) and keeps the
+ * blocks aside, to be taken back only for the same physical page: after a
+ * remap to other code at the same virtual pc, the new code runs. */
+TEST_CASE(exec_jump_cache_flush)
+{
+    toy_setup();
+    for (unsigned nblocks = 4; nblocks <= 1024; nblocks *= 16) {
+        /* nblocks one-instruction blocks over 16 pages: movi page; halt. */
+        for (unsigned i = 0; i < nblocks; i++) {
+            uint64_t pc = 0x10000 + (i % 16) * TCG_PAGE_SIZE + (i / 16) * 8;
+            toy_org(pc);
+            A_movi(i % 16);
+            A_halt();
+            toy_org(0x40000 + (pc - 0x10000));   /* the remap target: other code */
+            A_movi(0x100 + i % 16);
+            A_halt();
+        }
+        for (unsigned i = 0; i < nblocks; i++) {
+            uint64_t pc = 0x10000 + (i % 16) * TCG_PAGE_SIZE + (i / 16) * 8;
+            CHECK_EQ(toy_run_at(pc), EXCP_HLT);
+            CHECK_EQ(toy_cpu->acc, i % 16);
+        }
+        uint64_t translated = tcg_exec_stats.tb_translated;
+        tlb_flush_all(&toy_cpu->common);
+        CHECK_EQ(toy_run_at(0x10000), EXCP_HLT);               /* same page: reused */
+        CHECK_EQ(toy_cpu->acc, 0);
+        CHECK_EQ(tcg_exec_stats.tb_translated, translated);
+        for (unsigned pg = 0; pg < 16; pg += 5)
+            toy_map(0x10000 + pg * TCG_PAGE_SIZE, 0x40000 + pg * TCG_PAGE_SIZE, TOY_RWX);
+        tlb_flush_all(&toy_cpu->common);
+        for (unsigned i = 0; i < nblocks; i++) {
+            uint64_t pc = 0x10000 + (i % 16) * TCG_PAGE_SIZE + (i / 16) * 8;
+            CHECK_EQ(toy_run_at(pc), EXCP_HLT);
+            CHECK_EQ(toy_cpu->acc, (i % 16) % 5 == 0 ? 0x100 + i % 16 : i % 16);
+        }
+        toy_nmaps = 0;
+        tlb_flush_all(&toy_cpu->common);
+    }
+    /* After a buffer flush the kept blocks are gone: everything translates
+     * again and runs right. */
+    tcg_tb_flush();
+    tlb_flush_all(&toy_cpu->common);
+    uint64_t translated = tcg_exec_stats.tb_translated;
+    CHECK_EQ(toy_run_at(0x10000), EXCP_HLT);
+    CHECK_EQ(toy_cpu->acc, 0);
+    CHECK_EQ(tcg_exec_stats.tb_translated, translated + 1);
 }
 
 /* An indirect jump in a loop finds its target through the lookup helper
@@ -509,6 +558,7 @@ int main(void)
     RUN_BACKENDS(exec_basic);
     RUN_BACKENDS(exec_loop_chains);
     RUN_BACKENDS(exec_jump_cache_and_hash);
+    RUN_BACKENDS(exec_jump_cache_flush);
     RUN_BACKENDS(exec_indirect_jump);
     RUN_BACKENDS(exec_smc_other_block);
     RUN_BACKENDS(exec_smc_own_block);

@@ -2,7 +2,8 @@
  * The optimizer: random programs give the same CPU state and memory under an
  * IR-walking reference evaluator, unoptimized and optimized; constant expressions fold to one mov; copies propagate; identities,
  * branch folding, unreachable code, dead results and unused PURE calls go;
- * extensions of values known narrow become copies; repeated pure ops fold.
+ * extensions of values known narrow become copies, extracts of them shifts;
+ * repeated pure ops fold.
  */
 #include "harness.h"
 
@@ -831,6 +832,31 @@ TEST_CASE(known_zero_bits_make_extensions_copies)
     }
 }
 
+/* An extract from a value with nothing above the field is a shift right. */
+TEST_CASE(extract_of_narrow_value_is_a_shift)
+{
+    block_start(true);
+    TCGv_i64 t = tcg_temp_new_i64();
+    tcg_gen_ext32u_i64(t, gr[1]);
+    tcg_gen_extract_i64(gr[0], t, 31, 1);     /* the top bit of a 32-bit value: shr */
+    tcg_gen_extract_i64(gr[2], t, 8, 24);     /* the top 24 bits: shr */
+    tcg_gen_extract_i64(gr[3], t, 8, 8);      /* bits above the field: kept */
+    tcg_gen_extract_i64(gr[4], gr[1], 31, 1); /* unknown high bits: kept */
+    tcg_gen_exit_tb(NULL, 0);
+    CHECK(block_compile() > 0);
+    CHECK_EQ(count_ops(INDEX_op_extract), 2);
+    CHECK_EQ(count_ops(INDEX_op_shr), 2);
+    for (int it = 0; it < 50; it++) {
+        uint64_t a = rnd_value();
+        cpu.r[1] = a;
+        block_run();
+        CHECK_EQ(cpu.r[0], (a >> 31) & 1);
+        CHECK_EQ(cpu.r[2], (a >> 8) & 0xffffff);
+        CHECK_EQ(cpu.r[3], (a >> 8) & 0xff);
+        CHECK_EQ(cpu.r[4], (a >> 31) & 1);
+    }
+}
+
 TEST_CASE(common_subexpressions_computed_once)
 {
     block_start(true);
@@ -867,6 +893,7 @@ int main(void)
     RUN(branch_folding_and_unreachable_code);
     RUN(knowledge_forgotten_at_labels);
     RUN(known_zero_bits_make_extensions_copies);
+    RUN(extract_of_narrow_value_is_a_shift);
     RUN(common_subexpressions_computed_once);
     TEST_EXIT();
 }

@@ -1,7 +1,8 @@
 /*
  * The softmmu's C side with the toy guest (toy_cpu.h): MMIO sizes, endian
  * and sign handling, page-crossing splits (faults before any byte is
- * written), victim TLB, flushes (page, mmu, non-global, large page),
+ * written), victim TLB, flushes (page, mmu, non-global, large page; from
+ * the list of filled entries or the whole table),
  * resizing (at flushes and while missing), ROM/unassigned, host pointers, physical accesses, code fetch,
  * write tracking of code pages, memory map changes (also from inside a block).
  */
@@ -145,6 +146,113 @@ TEST_CASE(softmmu_flushes)
     CHECK_EQ(tcg_mem_load(CPU, 0x90000, MO_UB, 1, 0), 0xa);   /* global: kept */
     tlb_flush_all(CPU);
     CHECK_EQ(tcg_mem_load(CPU, 0x90000, MO_UB, 1, 0), 0xb);
+}
+
+/* Fill `npages` pages through both mmu indexes (mmu 1's entries are global
+ * in the toy), remap 8 of them, then check what each flush drops. */
+static bool flush_round(unsigned npages)
+{
+    const uint64_t base = 0x20000, alt = 0xc0000;
+    bool ok = true;
+    for (unsigned p = 0; p < npages; p++)
+        toy_ram[base + p * TCG_PAGE_SIZE] = (uint8_t)(p + 1);
+    for (unsigned k = 0; k < 8; k++)
+        toy_ram[alt + k * TCG_PAGE_SIZE] = (uint8_t)(0xe0 + k);
+    for (unsigned p = 0; p < npages; p++) {
+        ok &= tcg_mem_load(CPU, base + p * TCG_PAGE_SIZE, MO_UB, 0, 0) == p + 1;
+        ok &= tcg_mem_load(CPU, base + p * TCG_PAGE_SIZE, MO_UB, 1, 0) == p + 1;
+    }
+    for (unsigned k = 0; k < 8; k++)
+        toy_map(base + (k * npages / 8) * TCG_PAGE_SIZE, alt + k * TCG_PAGE_SIZE, TOY_RWX);
+    tlb_flush_nonglobal(CPU);
+    for (int pass = 0; pass < 2; pass++) {
+        for (unsigned p = 0; p < npages; p++) {
+            unsigned want = p + 1;
+            for (unsigned k = 0; k < 8; k++) {
+                if (p == k * npages / 8)
+                    want = 0xe0 + k;
+            }
+            ok &= tcg_mem_load(CPU, base + p * TCG_PAGE_SIZE, MO_UB, 0, 0) == want;
+            /* global: kept by the non-global flush, dropped by the full one */
+            ok &= tcg_mem_load(CPU, base + p * TCG_PAGE_SIZE, MO_UB, 1, 0) ==
+                  (pass ? want : p + 1);
+        }
+        tlb_flush_all(CPU);
+    }
+    toy_nmaps = 0;
+    tlb_flush_all(CPU);
+    return ok;
+}
+
+/* A flush clears the entries filled since the last one from a list (past a
+ * share of the table: all of it). Both ways every stale entry goes, global
+ * ones survive a non-global flush, and entries that came back from the
+ * victim TLB or were refilled after a page flush are dropped too. */
+TEST_CASE(softmmu_flush_filled_entries)
+{
+    toy_setup();
+    CHECK_EQ(tlb_size(0), TCG_TLB_MIN_ENTRIES);
+    CHECK(flush_round(8));      /* listed */
+    CHECK(flush_round(150));    /* more than the list holds, no resize */
+    CHECK_EQ(tlb_size(0), TCG_TLB_MIN_ENTRIES);
+    CHECK(flush_round(3));
+
+    /* Two pages in one slot: the one swapped back from the victim TLB. */
+    uint64_t v1 = 0x30000, v2 = v1 + (uint64_t)tlb_size(0) * TCG_PAGE_SIZE;
+    toy_map(v2, 0x31000, TOY_RWX);
+    toy_ram[0x30000] = 1;
+    toy_ram[0x31000] = 2;
+    toy_ram[0x32000] = 3;
+    toy_ram[0x33000] = 4;
+    CHECK_EQ(tcg_mem_load(CPU, v1, MO_UB, 0, 0), 1);
+    CHECK_EQ(tcg_mem_load(CPU, v2, MO_UB, 0, 0), 2);
+    CHECK_EQ(tcg_mem_load(CPU, v1, MO_UB, 0, 0), 1);      /* from the victim TLB */
+    toy_map(v1, 0x32000, TOY_RWX);
+    toy_map(v2, 0x33000, TOY_RWX);
+    tlb_flush_nonglobal(CPU);
+    CHECK_EQ(tcg_mem_load(CPU, v1, MO_UB, 0, 0), 3);
+    CHECK_EQ(tcg_mem_load(CPU, v2, MO_UB, 0, 0), 4);
+
+    /* Refilled after a page flush, then a non-global flush. */
+    tlb_flush_page(CPU, v1);
+    CHECK_EQ(tcg_mem_load(CPU, v1, MO_UB, 0, 0), 3);
+    toy_map(v1, 0x30000, TOY_RWX);
+    tlb_flush_nonglobal(CPU);
+    CHECK_EQ(tcg_mem_load(CPU, v1, MO_UB, 0, 0), 1);
+}
+
+/* A page that gets code marks the write entries of every page mapping it
+ * NOTDIRTY, also when more entries were filled than the flush list holds. */
+TEST_CASE(softmmu_notdirty_many_entries)
+{
+    toy_setup();
+    toy_org(0x6000);
+    A_movi(3);
+    A_halt();
+    tcg_mem_load(CPU, 0x6800, MO_UB, 0, 0);
+    for (uint64_t p = 0; p < 150; p++)          /* past the list: the whole table */
+        tcg_mem_load(CPU, 0x20000 + p * TCG_PAGE_SIZE, MO_UB, 0, 0);
+    toy_map(0xd0000, 0x6000, TOY_RWX);          /* a second mapping of the code page */
+    tcg_mem_load(CPU, 0xd0800, MO_UB, 0, 0);
+    CHECK_EQ(toy_run_at(0x6000), EXCP_HLT);
+    CHECK_EQ(entry_for(0, 0x6800)->addr_write, 0x6000 | TLB_NOTDIRTY);
+    CHECK_EQ(entry_for(0, 0xd0800)->addr_write, 0xd0000 | TLB_NOTDIRTY);
+    tcg_mem_store(CPU, 0xd0001, 8, MO_UB, 0, 0);   /* through the alias */
+    CHECK_EQ(toy_run_at(0x6000), EXCP_HLT);
+    CHECK_EQ(toy_cpu->acc, 8);
+
+    /* The same with few entries (the list). */
+    toy_setup();
+    toy_org(0x6000);
+    A_movi(3);
+    A_halt();
+    toy_map(0xd0000, 0x6000, TOY_RWX);
+    tcg_mem_load(CPU, 0xd0800, MO_UB, 0, 0);
+    CHECK_EQ(toy_run_at(0x6000), EXCP_HLT);
+    CHECK_EQ(entry_for(0, 0xd0800)->addr_write, 0xd0000 | TLB_NOTDIRTY);
+    tcg_mem_store(CPU, 0xd0001, 6, MO_UB, 0, 0);
+    CHECK_EQ(toy_run_at(0x6000), EXCP_HLT);
+    CHECK_EQ(toy_cpu->acc, 6);
 }
 
 /* A flush_page anywhere inside a large page drops all its 4 KiB pieces. */
@@ -392,6 +500,8 @@ int main(void)
     RUN_BACKENDS(softmmu_page_cross);
     RUN_BACKENDS(softmmu_victim);
     RUN_BACKENDS(softmmu_flushes);
+    RUN_BACKENDS(softmmu_flush_filled_entries);
+    RUN_BACKENDS(softmmu_notdirty_many_entries);
     RUN_BACKENDS(softmmu_large_page);
     RUN_BACKENDS(softmmu_resize);
     RUN_BACKENDS(softmmu_grows_while_missing);

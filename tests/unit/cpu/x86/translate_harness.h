@@ -34,6 +34,7 @@
 #include "tcg/helper.h"
 #include "tcg/softmmu.h"
 #include "tcg/tcg.h"
+#include "tcg/x86_64/backend.h"
 #include "test.h"
 
 #define TH_UNUSED __attribute__((unused))
@@ -126,6 +127,11 @@ static void th_init_once(void)
     as_map_ram(th_machine.mem, "window", TH_WINDOW, TH_WINDOW_SIZE, th_gwindow);
     as_map_ram(th_machine.mem, "code", TH_CODE, TH_CODE_SIZE, th_gcode);
     const char *be = getenv("TH_BACKEND");
+#if defined(__x86_64__)
+    /* A call into the backend links it in: the weak reference alone would
+     * leave it out of a static link, and "native" would run the interpreter. */
+    (void)tcg_x86_64_host_features();
+#endif
     th_native_backend = be && !strcmp(be, "native") && &tcg_x86_64_backend;
     tcg_exec_init(th_native_backend ? &tcg_x86_64_backend : &tcg_interp_backend, 32u << 20);
     th_fe = x86_tcg_frontend;

@@ -324,6 +324,105 @@ TEST_CASE(shifts_and_rotates)
     }
 }
 
+/* Rotates by a static count leave the last producer's flags pending with
+ * the rotate's CF/OF (translate.h, X86_CC_ROT_PENDING). Chains of rotates
+ * after each kind of producer, then: the block's end, a flag consumer, a
+ * load that faults (the flags the fault sees come from insn_start's word),
+ * or a rotate of memory that faults itself. */
+TEST_CASE(rotate_flags_pending)
+{
+    static uint8_t w[TH_WINDOW_SIZE];
+    static const struct { uint8_t op[3]; uint8_t len; bool af_undefined; } prod[] = {
+        { { 0x01, 0xc8 }, 2, false },        /* add %ecx,%eax */
+        { { 0x29, 0xd0 }, 2, false },        /* sub %edx,%eax */
+        { { 0x31, 0xc8 }, 2, true },         /* xor %ecx,%eax */
+        { { 0xff, 0xc6 }, 2, false },        /* inc %esi */
+        { { 0xff, 0xcf }, 2, false },        /* dec %edi */
+        { { 0xf7, 0xde }, 2, false },        /* neg %esi */
+        { { 0xc1, 0xe0, 3 }, 3, true },      /* shl $3,%eax */
+        { { 0x39, 0xd1 }, 2, false },        /* cmp %edx,%ecx */
+        { { 0x00, 0xd1 }, 2, false },        /* add %dl,%cl */
+        { { 0x66, 0x29, 0xd1 }, 3, false },  /* sub %dx,%cx */
+        { { 0x0f, 0xaf, 0xc1 }, 3, true },   /* imul %ecx,%eax */
+        { { 0x90 }, 1, false },              /* nop: flags from the snippet's start */
+        { { 0x11, 0xc8 }, 2, false },        /* adc %ecx,%eax: rotates stay literal */
+    };
+    static const int rot_regs[] = { R_EAX, R_ECX, R_EDX, R_ESI, R_EDI, R_R8, R_R9 };
+    NEED_NATIVE();
+    failures = 0;
+    for (int i = 0; i < N_RANDOM * 4; i++) {
+        ThCode c;
+        ThState in;
+        th_random_state(&in, w);
+        start(&c);
+        unsigned p = (unsigned)(th_rand() % (sizeof(prod) / sizeof(prod[0])));
+        th_emit(&c, prod[p].op, prod[p].len);
+        uint32_t fm = F_ALL;
+        if (prod[p].af_undefined) {
+            fm &= ~X86_EFLAGS_AF;
+        }
+        if (p == 10) {
+            fm &= ~(X86_EFLAGS_SF | X86_EFLAGS_ZF | X86_EFLAGS_PF);   /* imul */
+        }
+        unsigned nrot = 1 + (unsigned)(th_rand() % 3), last_count = 0;
+        for (unsigned k = 0; k < nrot; k++) {
+            unsigned size = rand_size(), mask = size == 8 ? 63 : 31;
+            int r = rot_regs[th_rand() % (sizeof(rot_regs) / sizeof(rot_regs[0]))];
+            unsigned count = 1 + (unsigned)(th_rand() % (size * 8 - 1));
+            bool one = th_rand() % 4 == 0;
+            if (one) {
+                count = 1;
+            }
+            prefix(&c, size, 0, r, false);
+            th_emit_u8(&c, one ? (size == 1 ? 0xd0 : 0xd1) : (size == 1 ? 0xc0 : 0xc1));
+            th_emit_u8(&c, (uint8_t)(0xc0 | (th_rand() & 1) << 3 | (r & 7)));   /* rol / ror */
+            if (!one) {
+                th_emit_u8(&c, (uint8_t)count);
+            }
+            last_count = count & mask;
+            if (th_rand() & 1) {
+                TH_EMIT(&c, 0x4c, 0x8b, 0x53, 0x10);   /* mov 0x10(%rbx),%r10: a load between */
+            }
+        }
+        if (last_count != 1) {
+            fm &= ~X86_EFLAGS_OF;
+        }
+        unsigned end = (unsigned)(th_rand() % 5);
+        switch (end) {
+        case 0:
+            break;
+        case 1: { /* setcc into r11b, on defined flags only */
+            unsigned cc = (unsigned)(th_rand() & 15);
+            if (!(fm & X86_EFLAGS_OF) && (cc < 2 || cc >= 12)) {
+                cc = 2 + cc % 10;           /* not O/NO/L/GE/LE/G */
+            }
+            if (!(fm & X86_EFLAGS_ZF)) {
+                cc = 2 + (cc & 1);          /* B/AE */
+            }
+            TH_EMIT(&c, 0x41, 0x0f);
+            th_emit_u8(&c, (uint8_t)(0x90 | cc));
+            TH_EMIT(&c, 0xc3);
+            break;
+        }
+        case 2:   /* adc %r12,%r13 */
+            TH_EMIT(&c, 0x4d, 0x11, 0xe5);
+            break;
+        case 3:   /* a load from the unmapped page after the window: #PF */
+            th_mov_imm(&c, R_R14, TH_WINDOW + TH_WINDOW_SIZE + 0x10);
+            TH_EMIT(&c, 0x4d, 0x8b, 0x36);              /* mov (%r14),%r14 */
+            break;
+        default:  /* rorl $5, (%r14) there: the rotate itself faults */
+            th_mov_imm(&c, R_R14, TH_WINDOW + TH_WINDOW_SIZE + 0x20);
+            TH_EMIT(&c, 0x41, 0xc1, 0x0e, 5);
+            break;
+        }
+        if (!run_case("rotate pending", &c, &in, w, fm)) {
+            printf("  producer %u rotates %u end %u\n", p, nrot, end);
+            CHECK(0);
+        }
+    }
+}
+
 TEST_CASE(double_shifts)
 {
     static uint8_t w[TH_WINDOW_SIZE];
@@ -699,6 +798,7 @@ int main(void)
     RUN(conditions_after_each_producer);
     RUN(unary_ops);
     RUN(shifts_and_rotates);
+    RUN(rotate_flags_pending);
     RUN(double_shifts);
     RUN(multiply_divide);
     RUN(bit_test_and_scan);
