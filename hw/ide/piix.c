@@ -36,7 +36,9 @@ struct PiixIde {
 /* ---- bus master -------------------------------------------------------------- */
 
 /* Copy between buf and RAM at addr; false if any byte is not RAM. DMA
- * reaches memory only: there is no peer-to-peer path to device registers. */
+ * reaches memory only: there is no peer-to-peer path to device registers.
+ * Writes go through as_write_buf, which tells the accelerator (translated
+ * code in those bytes is stale). */
 static bool bmdma_copy(IdeChannel *c, uint64_t addr, uint8_t *buf, uint32_t len, bool to_memory)
 {
     while (len) {
@@ -46,7 +48,7 @@ static bool bmdma_copy(IdeChannel *c, uint64_t addr, uint8_t *buf, uint32_t len,
             return false;
         uint32_t n = avail < len ? (uint32_t)avail : len;
         if (to_memory)
-            memcpy(p, buf, n);
+            as_write_buf(c->mem, addr, buf, n);
         else
             memcpy(buf, p, n);
         addr += n, buf += n, len -= n;

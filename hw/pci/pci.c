@@ -1,7 +1,8 @@
 /*
  * PCI bus 0: configuration spaces, BAR sizing and mapping, INTx routing,
- * and the configuration mechanism #1 ports 0xCF8/0xCFC (PCI Local Bus
- * Specification 3.0, 3.2.2.3.2 and 6.2.5). Only bus 0 exists (no bridges).
+ * reset, and the configuration mechanism #1 ports 0xCF8/0xCFC (PCI Local
+ * Bus Specification 3.0, 3.2.2.3.2 and 6.2.5). Only bus 0 exists (no
+ * bridges).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,29 @@ static const MemoryRegionOps pci_host_ops = {
     .read = pci_host_read, .write = pci_host_write, .min_access = 1, .max_access = 4,
 };
 
+/* RST# (PCI Local Bus Specification 3.0, 6.2.2-6.2.5): a system reset
+ * returns every function's configuration space to its power-on state.
+ * Everything the guest can write powers on as zero here (command, BAR
+ * addresses, expansion ROM, interrupt line, device registers) and the
+ * error status bits clear, so the BARs stop decoding; a device's own reset
+ * handler, registered after the bus's and so run after it, restores any
+ * non-zero reset value (PAM, IDE decode enables, PIRQ routes). */
+static void pci_bus_reset(void *opaque)
+{
+    PciBus *bus = opaque;
+    bus->config_address = 0;
+    for (int devfn = 0; devfn < PCI_MAX_DEVFN; devfn++) {
+        PciDevice *d = bus->dev[devfn];
+        if (!d)
+            continue;
+        for (unsigned a = 0; a < PCI_CONFIG_SIZE; a++)
+            d->config[a] &= (uint8_t)~(d->wmask[a] | d->w1cmask[a]);
+        pci_update_mappings(d);
+        if (d->config_written)
+            d->config_written(d, 0, PCI_CONFIG_SIZE);
+    }
+}
+
 PciBus *pci_bus_create(Machine *m)
 {
     PciBus *bus = calloc(1, sizeof(*bus));
@@ -214,5 +238,6 @@ PciBus *pci_bus_create(Machine *m)
     /* One region for 0xCF8-0xCFF: the chipset decodes 0xCF9 (reset control)
      * inside the CONFIG_ADDRESS dword, so it is dispatched from here. */
     as_map_io(m->io, "pci-config", 0xCF8, 8, &pci_host_ops, bus);
+    machine_add_reset(m, pci_bus_reset, bus);
     return bus;
 }
