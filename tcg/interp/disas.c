@@ -34,14 +34,31 @@ static unsigned bc_length(const uint16_t *pc)
     if (op >= BC_LD8U && op <= BC_STA64) {
         return 5;
     }
-    if (op >= BC_GUEST_LD_32 && op <= BC_QST_64) {
+    if (op >= BC_GUEST_LD_32 && op <= BC_GUEST_ST) {
         return 8;
+    }
+    if (op >= BC_QLD_UB && op <= BC_QST_64) {
+        return 9;
+    }
+    if (op >= BC_QLDX_UB && op <= BC_QSTX_64) {
+        return 13;
+    }
+    if (op >= BC_BRTBEQ_32 && op <= BC_BRTBTSTNEI_64) {
+        uintptr_t f = ((uintptr_t)(pc + BC_BRTB_HEAD((op - BC_BRTBEQ_32) & 2)) + 7) & ~(uintptr_t)7;
+        return (unsigned)((f + 16 - (uintptr_t)pc) / 2);
+    }
+    if (op >= BC_CMPTBEQ && op <= BC_CMPTBGTUI) {
+        uintptr_t f = ((uintptr_t)(pc + BC_CMPTB_HEAD((op - BC_CMPTBEQ) & 1)) + 7) & ~(uintptr_t)7;
+        return (unsigned)((f + 16 - (uintptr_t)pc) / 2);
+    }
+    if (op >= BC_ADDZ_64 && op <= BC_XORWI_64) {
+        return (op - BC_ADDZ_64) % 2 ? 6 : 5;
     }
     if (op >= BC_CALL0 && op <= BC_CALL6) {
         return 7 + (op - BC_CALL0);
     }
     switch (op) {
-    case BC_NOP: case BC_MB: return 1;
+    case BC_NOP: case BC_MB: case BC_LOOKUP_GOTO: return 1;
     case BC_MOV: case BC_BR: return 3;
     case BC_FRAME: return BC_FRAME_LEN;
     case BC_LEA_64: return 6;
@@ -54,10 +71,18 @@ static unsigned bc_length(const uint16_t *pc)
     case BC_EXTRACT_32: case BC_EXTRACT_64: case BC_SEXTRACT_32: case BC_SEXTRACT_64:
     case BC_EXIT_TB: return 5;
     case BC_GOTO_PTR: return 2;
-    case BC_GOTO_TB: {
-        uintptr_t field = ((uintptr_t)(pc + 1) + 7) & ~(uintptr_t)7;
-        return (unsigned)((field + 8 - (uintptr_t)pc) / 2);
-    }
+    case BC_LOOKUP_GOTO_M: return 3;
+    case BC_BRSEXTEQ: case BC_BRSEXTNE: return 5;
+    case BC_SUBMOV_64: return 6;
+    case BC_ROTDEP_64: return 6;
+    case BC_ROTDEP_M_64: return 7;
+    case BC_SUBMOVI_64: return 7;
+    case BC_SUBMOVST_64: return 10;
+    case BC_SUBMOVSTI_64: return 11;
+    case BC_GOTO_TB: case BC_GOTO_TB1: case BC_GOTO_TB2: case BC_GOTO_TB3:
+        return 5 + (op - BC_GOTO_TB);
+    case BC_GOTO_TBS: case BC_GOTO_TBS1: case BC_GOTO_TBS2: case BC_GOTO_TBS3:
+        return 9 + (op - BC_GOTO_TBS);
     default: return 0;
     }
 }

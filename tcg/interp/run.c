@@ -1,15 +1,20 @@
 /*
  * Interpreter backend, execution: runs the bytecode of tcg/interp/emit.c
- * with a register array on the C stack (slot 0 = env). Dispatch is direct
- * threaded (computed goto) under GCC/Clang, a switch otherwise. Guest
- * accesses inline the softmmu TLB lookup when the memory ops allow it. Divisions
- * never trap here even on inputs the frontend promised not to produce.
+ * with a register array on the C stack (slot 0 = env) or in env. Dispatch is
+ * direct threaded (computed goto) under GCC/Clang, a switch otherwise. Guest
+ * accesses inline the softmmu TLB lookup when the memory ops allow it, and
+ * indirect jumps the jump-cache probe (tcg/exec.c's helper on a miss).
+ * Divisions never trap here even on inputs the frontend promised not to
+ * produce.
  */
 #include <stdint.h>
 
 #include "../backend.h"
 #include "../cpu.h"
+#include "../exec.h"
+#include "../frontend.h"
 #include "../helper.h"
+#include "../tb_internal.h"
 #include "../tlb.h"
 #include "bytecode.h"
 
@@ -65,9 +70,10 @@ static inline uint64_t ld_u32(uint64_t p) { uint32_t v; memcpy(&v, (const void *
 static inline uint64_t ld_u64(uint64_t p) { uint64_t v; memcpy(&v, (const void *)(uintptr_t)p, 8); return v; }
 static inline void st_n(uint64_t p, uint64_t v, unsigned n) { memcpy((void *)(uintptr_t)p, &v, n); }
 
-static inline const TCGTLBEntry *tlb_entry(void *env, unsigned mmu, uint64_t addr)
+/* tlb: the byte offset of the access's TCGTLBFast in env (the Q* tlb unit). */
+static inline const TCGTLBEntry *tlb_entry(void *env, unsigned tlb, uint64_t addr)
 {
-    const TCGTLBFast *f = (const TCGTLBFast *)((char *)env + TCG_ENV_TLB_OFFSET) + mmu;
+    const TCGTLBFast *f = (const TCGTLBFast *)((char *)env + tlb);
     return (const TCGTLBEntry *)((uintptr_t)f->table +
                                  ((addr >> (TCG_PAGE_BITS - TCG_TLB_ENTRY_BITS)) & f->mask));
 }
@@ -124,6 +130,19 @@ static void tcg_interp_prof_count(unsigned op)
 }
 #endif
 
+/* Where goto_ptr enters a block: past FRAME (same frame: blocks of one env)
+ * and past the entry check when no exit is requested. */
+static inline const uint16_t *goto_ptr_entry(void *env, const uint16_t *pc)
+{
+    if (*pc == BC_FRAME) {
+        pc += BC_FRAME_LEN;
+        if (bc_is_entry_check(pc) && !ld_u32((uintptr_t)env + TCG_ENV_EXIT_REQUEST_OFFSET)) {
+            pc += BC_ENTRY_CHECK_LEN;
+        }
+    }
+    return pc;
+}
+
 uintptr_t tcg_interp_enter(void *env, const void *code)
 {
     uint64_t stack_regs[TCG_INTERP_MAX_SLOTS];
@@ -134,10 +153,12 @@ uintptr_t tcg_interp_enter(void *env, const void *code)
         regs = (uint64_t *)env;    /* see bytecode.h "Register array placement" */
         regs[pc[1] + BC_ENV_SLOT] = (uint64_t)(uintptr_t)env;
         regs[pc[1] + BC_ZERO_SLOT] = 0;
+        regs[pc[1] + BC_ONE_SLOT] = 1;
         pc += BC_FRAME_LEN;
     } else {
         regs[BC_ENV_SLOT] = (uint64_t)(uintptr_t)env;
         regs[BC_ZERO_SLOT] = 0;
+        regs[BC_ONE_SLOT] = 1;
     }
 
 #define R(i)     regs[pc[i]]
@@ -370,47 +391,209 @@ uintptr_t tcg_interp_enter(void *env, const void *code)
         pc += 8; NEXT();
     }
 
-    /* The softmmu's compare-and-add fast path (tcg/tlb.h), the call otherwise. */
-#define QLD(N, SIZE, LOAD, EXT) \
+    /* The softmmu's compare-and-add fast path (tcg/tlb.h), the call otherwise.
+     * Q*: address in slot 2, memop+mmu in unit 3, the TCGTLBFast's offset in
+     * env in 4, slow path at 5. QLDX/QSTX: address R(2) + (R(3) << pc[4]) +
+     * simm32 at 5, then units 7, 8 and the slow path at 9 (x86 base + index
+     * * scale + displacement in one). */
+#define QLD_AT(N, ADDR, OI, LEN, SIZE, LOAD, EXT) \
     CASE(N) { \
-        uint64_t addr_ = R(2), v_; \
-        unsigned oi_ = pc[3]; \
-        const TCGTLBEntry *te_ = tlb_entry(env, oi_ >> 8, addr_); \
-        if (((addr_ + (SIZE) - 1) & TCG_PAGE_MASK) == te_->addr_read) { \
+        uint64_t addr_ = (ADDR), v_; \
+        const TCGTLBEntry *te_ = tlb_entry(env, pc[(OI) + 1], addr_); \
+        if (__builtin_expect(((addr_ + (SIZE) - 1) & TCG_PAGE_MASK) == te_->addr_read, 1)) { \
             v_ = LOAD(addr_ + te_->addend); \
         } else { \
-            GuestLoad f_ = (GuestLoad)(uintptr_t)bc_imm64(pc + 4); \
+            GuestLoad f_ = (GuestLoad)(uintptr_t)bc_imm64(pc + (OI) + 2); \
+            unsigned oi_ = pc[OI]; \
             v_ = f_(env, addr_, oi_ & 0xff, oi_ >> 8, (uintptr_t)pc + 1); \
         } \
         R(1) = acc = EXT; \
-        pc += 8; NEXT(); \
+        pc += (LEN); NEXT(); \
     }
-    QLD(QLD_UB, 1, ld_u8, (uint8_t)v_)
-    QLD(QLD_UW, 2, ld_u16, (uint16_t)v_)
-    QLD(QLD_UL, 4, ld_u32, (uint32_t)v_)
-    QLD(QLD_UQ, 8, ld_u64, v_)
-    QLD(QLD_SB_32, 1, ld_u8, (uint32_t)(int8_t)v_)
-    QLD(QLD_SW_32, 2, ld_u16, (uint32_t)(int16_t)v_)
-    QLD(QLD_SB_64, 1, ld_u8, (uint64_t)(int8_t)v_)
-    QLD(QLD_SW_64, 2, ld_u16, (uint64_t)(int16_t)v_)
-    QLD(QLD_SL_64, 4, ld_u32, (uint64_t)(int32_t)v_)
-#define QST(N, SIZE) \
+#define QST_AT(N, ADDR, OI, LEN, SIZE) \
     CASE(N) { \
-        uint64_t addr_ = R(2); \
-        unsigned oi_ = pc[3]; \
-        const TCGTLBEntry *te_ = tlb_entry(env, oi_ >> 8, addr_); \
-        if (((addr_ + (SIZE) - 1) & TCG_PAGE_MASK) == te_->addr_write) { \
+        uint64_t addr_ = (ADDR); \
+        const TCGTLBEntry *te_ = tlb_entry(env, pc[(OI) + 1], addr_); \
+        if (__builtin_expect(((addr_ + (SIZE) - 1) & TCG_PAGE_MASK) == te_->addr_write, 1)) { \
             st_n(addr_ + te_->addend, R(1), SIZE); \
         } else { \
-            GuestStore f_ = (GuestStore)(uintptr_t)bc_imm64(pc + 4); \
+            GuestStore f_ = (GuestStore)(uintptr_t)bc_imm64(pc + (OI) + 2); \
+            unsigned oi_ = pc[OI]; \
             f_(env, addr_, R(1), oi_ & 0xff, oi_ >> 8, (uintptr_t)pc + 1); \
         } \
-        pc += 8; NEXT(); \
+        pc += (LEN); NEXT(); \
     }
-    QST(QST_8, 1)
-    QST(QST_16, 2)
-    QST(QST_32, 4)
-    QST(QST_64, 8)
+#define QLD(N, SIZE, LOAD, EXT) \
+    QLD_AT(QLD_##N, R(2), 3, 9, SIZE, LOAD, EXT) \
+    QLD_AT(QLDX_##N, R(2) + (R(3) << pc[4]) + SIMM(5), 7, 13, SIZE, LOAD, EXT)
+#define QST(N, SIZE) \
+    QST_AT(QST_##N, R(2), 3, 9, SIZE) \
+    QST_AT(QSTX_##N, R(2) + (R(3) << pc[4]) + SIMM(5), 7, 13, SIZE)
+    QLD(UB, 1, ld_u8, (uint8_t)v_)
+    QLD(UW, 2, ld_u16, (uint16_t)v_)
+    QLD(UL, 4, ld_u32, (uint32_t)v_)
+    QLD(UQ, 8, ld_u64, v_)
+    QLD(SB_32, 1, ld_u8, (uint32_t)(int8_t)v_)
+    QLD(SW_32, 2, ld_u16, (uint32_t)(int16_t)v_)
+    QLD(SB_64, 1, ld_u8, (uint64_t)(int8_t)v_)
+    QLD(SW_64, 2, ld_u16, (uint64_t)(int16_t)v_)
+    QLD(SL_64, 4, ld_u32, (uint64_t)(int32_t)v_)
+    QST(8, 1)
+    QST(16, 2)
+    QST(32, 4)
+    QST(64, 8)
+
+    /* Two outputs: *Z the result in d1 and zero-extended from 32 bits in d2
+     * (x86: whole in cc_dst, the 32-bit register); *D the result in both
+     * (the 64-bit register and cc_dst); *W its low 32 bits in both.
+     * `op d1 d2 a b` / `op d1 d2 a imm32`. */
+#define BINARY2_ONE(N, E, B, LEN, V2) \
+    CASE(N) { \
+        uint64_t a = R(3), b = (B), v = (E); \
+        R(1) = acc = v; \
+        R(2) = (V2); \
+        pc += (LEN); NEXT(); \
+    }
+#define BINARY2(N, E) \
+    BINARY2_ONE(N##Z_64, E, R(4), 5, (uint32_t)v) \
+    BINARY2_ONE(N##ZI_64, E, SIMM(4), 6, (uint32_t)v) \
+    BINARY2_ONE(N##D_64, E, R(4), 5, v) \
+    BINARY2_ONE(N##DI_64, E, SIMM(4), 6, v) \
+    BINARY2_ONE(N##W_64, (uint32_t)(E), R(4), 5, v) \
+    BINARY2_ONE(N##WI_64, (uint32_t)(E), SIMM(4), 6, v)
+    BINARY2(ADD, a + b)
+    BINARY2(SUB, a - b)
+    BINARY2(AND, a & b)
+    BINARY2(OR, a | b)
+    BINARY2(XOR, a ^ b)
+
+    /* x86 ROL/ROR r8/r16: y = deposit(z, rotl_w(x, k), 0, w), `op y z x w k`. */
+    CASE(ROTDEP_64) {
+        uint64_t m = (1ull << pc[4]) - 1, v = R(3) & m;
+        v = ((v << pc[5]) | (v >> (pc[4] - pc[5]))) & m;
+        R(1) = acc = (R(2) & ~m) | v;
+        pc += 6; NEXT();
+    }
+    CASE(ROTDEP_M_64) {   /* and g = the rotated value: `op y z x w k g` */
+        uint64_t m = (1ull << pc[4]) - 1, v = R(3) & m;
+        v = ((v << pc[5]) | (v >> (pc[4] - pc[5]))) & m;
+        R(1) = acc = (R(2) & ~m) | v;
+        R(6) = v;
+        pc += 7; NEXT();
+    }
+    /* Branch if a (does not) equal its low len bits sign-extended (x86's
+     * canonical-address check): `op a len off32`. */
+    CASE(BRSEXTEQ) {
+        uint64_t x = R(1);
+        unsigned sh = 64 - pc[2];
+        pc += (uint64_t)((int64_t)(x << sh) >> sh) == x ? OFF(3) : 5;
+        NEXT();
+    }
+    CASE(BRSEXTNE) {
+        uint64_t x = R(1);
+        unsigned sh = 64 - pc[2];
+        pc += (uint64_t)((int64_t)(x << sh) >> sh) != x ? OFF(3) : 5;
+        NEXT();
+    }
+
+    /* x86 flags of SUB/CMP: d = a - b (truncated to 32 bits when w = 32),
+     * s = b, and (ST) the 32-bit cc_op field at env + off32 = k32, as sub;
+     * [ext32u;] mov; mov_i32 would: `op d a b s w [off32 k32]` /
+     * `op d a s w imm32 [off32 k32]`. */
+#define SUBMOV_REG(N, LEN, ST) \
+    CASE(N) { \
+        uint64_t a = R(2), b = R(3); \
+        R(1) = acc = (a - b) & (~0ull >> pc[5]); \
+        R(4) = b; \
+        if (ST) { \
+            st_n((uintptr_t)env + (int64_t)OFF(6), IMM32(8), 4); \
+        } \
+        pc += (LEN); NEXT(); \
+    }
+#define SUBMOV_IMM(N, LEN, ST) \
+    CASE(N) { \
+        uint64_t a = R(2), b = SIMM(5); \
+        R(1) = acc = (a - b) & (~0ull >> pc[4]); \
+        R(3) = b; \
+        if (ST) { \
+            st_n((uintptr_t)env + (int64_t)OFF(7), IMM32(9), 4); \
+        } \
+        pc += (LEN); NEXT(); \
+    }
+    SUBMOV_REG(SUBMOV_64, 6, 0)
+    SUBMOV_REG(SUBMOVST_64, 10, 1)
+    SUBMOV_IMM(SUBMOVI_64, 7, 0)
+    SUBMOV_IMM(SUBMOVSTI_64, 11, 1)
+
+    /* Leave the block through one of the two goto_tb fields at FIELDS
+     * (aligned up; taken first): chained, as GOTO_TB does; unchained, to the
+     * taken exit (EXITOFF from the op) or the fall-through after the fields. */
+    /* (Plain blocks, not do/while: NEXT() is `continue` in the switch form.) */
+#define TB_CHAIN(TG, UNCHAINED) { \
+        uint64_t tg_ = (TG); \
+        if (__builtin_expect(tg_ & BC_CHAIN_CHECKED, 1)) { \
+            pc = (const uint16_t *)(uintptr_t)(tg_ & ~(uint64_t)BC_CHAIN_CHECKED); \
+            if (__builtin_expect(ld_u32((uintptr_t)env + TCG_ENV_EXIT_REQUEST_OFFSET) != 0, 0)) { \
+                pc -= BC_ENTRY_CHECK_LEN; \
+            } \
+        } else { \
+            pc = tg_ ? (const uint16_t *)(uintptr_t)tg_ : (UNCHAINED); \
+        } \
+        NEXT(); \
+    }
+    /* A real branch, then each way its own dispatch: the host predicts
+     * them as it did the separate branch and goto_tb (a branch-free choice
+     * of the field measured far slower). */
+#define TB_LEAVE(T, FIELDS, EXITOFF) { \
+        const uint64_t *f_ = (const uint64_t *)(((uintptr_t)(FIELDS) + 7) & ~(uintptr_t)7); \
+        if (T) { \
+            TB_CHAIN(__atomic_load_n(f_, __ATOMIC_ACQUIRE), pc + (EXITOFF)) \
+        } \
+        TB_CHAIN(__atomic_load_n(f_ + 1, __ATOMIC_ACQUIRE), (const uint16_t *)(f_ + 2)) \
+    }
+    /* BRTB: `op a b exit32 [pad] f0 f1` / `op a imm32 exit32 [pad] f0 f1`. */
+#define BRTB(C, T32, T64, E) \
+    CASE(BRTB##C##_32) { T32 x = (T32)R32(1), y = (T32)R32(2); TB_LEAVE(E, pc + 5, OFF(3)) } \
+    CASE(BRTB##C##_64) { T64 x = (T64)R(1), y = (T64)R(2); TB_LEAVE(E, pc + 5, OFF(3)) } \
+    CASE(BRTB##C##I_32) { T32 x = (T32)R32(1), y = (T32)IMM32(2); TB_LEAVE(E, pc + 6, OFF(4)) } \
+    CASE(BRTB##C##I_64) { T64 x = (T64)R(1), y = (T64)SIMM(2); TB_LEAVE(E, pc + 6, OFF(4)) }
+    /* CMPTB: SUBMOVST, then BRTB on x (& ~0 >> xm), y read after its
+     * writes (as the brcond would): `op d a b s w off32 k32 x y xm exit32
+     * [pad] f0 f1` / `op d a s w imm32 off32 k32 x y xm exit32 [pad] f0 f1`. */
+#define CMPTB(C, T64, E) \
+    BRTB(C, T32, T64, E) \
+    CASE(CMPTB##C) { \
+        uint64_t a = R(2), b = R(3); \
+        R(1) = (a - b) & (~0ull >> pc[5]); \
+        R(4) = b; \
+        st_n((uintptr_t)env + (int64_t)OFF(6), IMM32(8), 4); \
+        T64 x = (T64)(R(10) & (~0ull >> pc[12])), y = (T64)R(11); \
+        TB_LEAVE(E, pc + 15, OFF(13)) \
+    } \
+    CASE(CMPTB##C##I) { \
+        uint64_t a = R(2), b = SIMM(5); \
+        R(1) = (a - b) & (~0ull >> pc[4]); \
+        R(3) = b; \
+        st_n((uintptr_t)env + (int64_t)OFF(7), IMM32(9), 4); \
+        T64 x = (T64)(R(11) & (~0ull >> pc[13])), y = (T64)R(12); \
+        TB_LEAVE(E, pc + 16, OFF(14)) \
+    }
+#define T32 uint32_t
+    CMPTB(EQ, uint64_t, x == y)
+    CMPTB(NE, uint64_t, x != y)
+    CMPTB(LTU, uint64_t, x < y)
+    CMPTB(GEU, uint64_t, x >= y)
+    CMPTB(LEU, uint64_t, x <= y)
+    CMPTB(GTU, uint64_t, x > y)
+#undef T32
+#define T32 int32_t
+    CMPTB(LT, int64_t, x < y)
+    CMPTB(GE, int64_t, x >= y)
+    CMPTB(LE, int64_t, x <= y)
+    CMPTB(GT, int64_t, x > y)
+#undef T32
+    BRTB(TSTEQ, uint32_t, uint64_t, (x & y) == 0)
+    BRTB(TSTNE, uint32_t, uint64_t, (x & y) != 0)
 
 #define CALL_PROLOGUE(n) \
     uint64_t fn_ = bc_imm64(pc + 3 + (n)), r_; \
@@ -435,34 +618,72 @@ uintptr_t tcg_interp_enter(void *env, const void *code)
         CALL_EPILOGUE(6)
     }
 
-    CASE(GOTO_TB) {
-        const uint64_t *slot = (const uint64_t *)(((uintptr_t)(pc + 1) + 7) & ~(uintptr_t)7);
-        uint64_t target = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-        if (target & BC_CHAIN_CHECKED) {
-            /* Linked past the target's entry check: do that check here. */
-            pc = (const uint16_t *)(uintptr_t)(target & ~(uint64_t)BC_CHAIN_CHECKED);
-            if (__builtin_expect(ld_u32((uintptr_t)env + TCG_ENV_EXIT_REQUEST_OFFSET) != 0, 0)) {
-                pc -= BC_ENTRY_CHECK_LEN;   /* back to it: the target leaves as it should */
+    /* GOTO_TBn: the 8-byte target field follows after n padding units.
+     * GOTO_TBSn first stores k32 into the 32-bit field at env + off32
+     * (`op off32 k32 [pad] target64`). */
+#define GOTO_TB_PAD(N, PAD, HEAD) \
+    CASE(N) { \
+        if ((HEAD) > 1) { \
+            st_n((uintptr_t)env + (int64_t)OFF(1), IMM32(3), 4); \
+        } \
+        uint64_t target = \
+            __atomic_load_n((const uint64_t *)(pc + (HEAD) + (PAD)), __ATOMIC_ACQUIRE); \
+        if (__builtin_expect(target & BC_CHAIN_CHECKED, 1)) { \
+            /* Linked past the target's entry check: do that check here. */ \
+            pc = (const uint16_t *)(uintptr_t)(target & ~(uint64_t)BC_CHAIN_CHECKED); \
+            if (__builtin_expect(ld_u32((uintptr_t)env + TCG_ENV_EXIT_REQUEST_OFFSET) != 0, 0)) { \
+                pc -= BC_ENTRY_CHECK_LEN;   /* back to it: the target leaves as it should */ \
+            } \
+        } else { \
+            pc = target ? (const uint16_t *)(uintptr_t)target : pc + (HEAD) + 4 + (PAD); \
+        } \
+        NEXT(); \
+    }
+    GOTO_TB_PAD(GOTO_TB, 0, 1)
+    GOTO_TB_PAD(GOTO_TB1, 1, 1)
+    GOTO_TB_PAD(GOTO_TB2, 2, 1)
+    GOTO_TB_PAD(GOTO_TB3, 3, 1)
+    GOTO_TB_PAD(GOTO_TBS, 0, 5)
+    GOTO_TB_PAD(GOTO_TBS1, 1, 5)
+    GOTO_TB_PAD(GOTO_TBS2, 2, 5)
+    GOTO_TB_PAD(GOTO_TBS3, 3, 5)
+    CASE(EXIT_TB) return (uintptr_t)bc_imm64(pc + 1);
+    /* call lookup_tb_ptr + goto_ptr, the jump-cache hit inline (as the
+     * native backend's probe: entries are valid blocks only). LOOKUP_GOTO_M
+     * first does the mov of the new pc into its register: `op d s`. */
+    CASE(LOOKUP_GOTO_M)
+        R(1) = R(2);
+        goto lookup_goto;
+    CASE(LOOKUP_GOTO)
+    lookup_goto: {
+        CPUState *cpu_ = env;
+        const uint16_t *t_ = NULL;
+        if (!cpu_->cflags_next_tb) {
+            uint64_t gpc_, csb_;
+            uint32_t fl_;
+            cpu_->frontend->get_tb_key(cpu_, &gpc_, &csb_, &fl_);
+            const TranslationBlock *tb_ =
+                __atomic_load_n(&cpu_->jmp_cache->tb[tb_jc_hash(gpc_)], __ATOMIC_ACQUIRE);
+            if (__builtin_expect(tb_ && tb_->pc == gpc_ && tb_->cs_base == csb_ &&
+                                 tb_->flags == fl_ && tb_->cflags == 0, 1)) {
+                t_ = tb_->code;
+                TCG_STAT_INC(lookup_ptr_hits);   /* as the helper counts its hits */
+            } else {
+                t_ = helper_lookup_tb_ptr(env);
             }
-        } else {
-            pc = target ? (const uint16_t *)(uintptr_t)target : (const uint16_t *)(slot + 1);
         }
+        if (!t_) {
+            return 0;
+        }
+        pc = goto_ptr_entry(env, t_);
         NEXT();
     }
-    CASE(EXIT_TB) return (uintptr_t)bc_imm64(pc + 1);
     CASE(GOTO_PTR) {
         uint64_t target = R(1);
         if (!target) {
             return 0;
         }
-        pc = (const uint16_t *)(uintptr_t)target;
-        if (*pc == BC_FRAME) {   /* same frame: blocks of one env */
-            pc += BC_FRAME_LEN;
-            if (bc_is_entry_check(pc) &&
-                !ld_u32((uintptr_t)env + TCG_ENV_EXIT_REQUEST_OFFSET)) {
-                pc += BC_ENTRY_CHECK_LEN;
-            }
-        }
+        pc = goto_ptr_entry(env, (const uint16_t *)(uintptr_t)target);
         NEXT();
     }
     CASE(MB) __atomic_thread_fence(__ATOMIC_SEQ_CST); pc += 1; NEXT();
