@@ -79,6 +79,7 @@ static int run(Machine *m)
             accel->pause_all(m);
             machine_reset_devices(m);
             m->type->load(m);
+            m->cpu_reset_ns = clock_virtual_ns();
             accel->reset_vcpus(m);
             accel->resume_all(m);
             continue;
@@ -120,6 +121,7 @@ int main(int argc, char **argv)
         device_create(m, devices[i]);
     type->load(m);
     accel->vcpus_create(m);
+    m->cpu_reset_ns = clock_virtual_ns();
     accel->reset_vcpus(m);
 
     MonitorSpec mon_spec;

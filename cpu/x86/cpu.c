@@ -9,6 +9,7 @@
 
 #include "cpu/x86/cpu.h"
 #include "cpu/x86/mem.h"
+#include "mimic/machine.h"
 
 bool x86_cpu_setup(X86CPU *cpu, const char *model, int cpu_index, int nr_cpus, Machine *machine)
 {
@@ -90,7 +91,15 @@ void x86_cpu_reset(X86CPU *cpu)
     cpu->msr.tsc_aux = 0;
     cpu->msr.apic_base = X86_APIC_DEFAULT_BASE | MSR_APIC_BASE_ENABLE |
                          (cpu->cpu_index == 0 ? MSR_APIC_BASE_BSP : 0);
-    x86_tsc_write(cpu, 0);
+    /* RESET zeroes the TSC of every CPU at the same instant (the machine's
+     * reset time), not when each CPU's state happens to be reset: a few
+     * microseconds apart, Linux's TSC sync check sees a warp and marks the
+     * TSC unstable with -smp 2. */
+    if (cpu->machine) {
+        cpu->msr.tsc_offset = -cpu->machine->cpu_reset_ns;
+    } else {
+        x86_tsc_write(cpu, 0);
+    }
 
     cpu->a20_mask = ~0ull;
     cpu->wait_for_sipi = cpu->cpu_index != 0;

