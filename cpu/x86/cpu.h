@@ -333,6 +333,7 @@ typedef struct X86Features {
 #define CPUID_E1_EDX_LM      (1u << 29)
 #define CPUID_E7_EDX_INVTSC  (1u << 8)
 #define CPUID_7_EDX_ARCH_CAPABILITIES (1u << 29)
+#define CPUID_7_EBX_ERMS (1u << 9)     /* enhanced REP MOVSB/STOSB */
 /* IA32_ARCH_CAPABILITIES: a translator executes nothing speculatively, so
  * every "not affected" bit is true of it (SDM vol. 4 table 2-2; bit 62 is
  * ITS_NO as Linux defines it). Linux then skips page-table isolation and

@@ -47,12 +47,13 @@ static const ModelDef models[] = {
     { "qemu64", X86_MODEL_QEMU64,
       { .f1_ecx = BASE_F1_ECX, .f1_edx = BASE_F1_EDX, .e1_ecx = BASE_E1_ECX,
         .e1_edx = BASE_E1_EDX, .e7_edx = CPUID_E7_EDX_INVTSC, .f6_eax = CPUID_6_EAX_ARAT,
-        .f7_edx = CPUID_7_EDX_ARCH_CAPABILITIES },
+        .f7_ebx = CPUID_7_EBX_ERMS, .f7_edx = CPUID_7_EDX_ARCH_CAPABILITIES },
       40 },
     { "max", X86_MODEL_MAX,
       { .f1_ecx = BASE_F1_ECX, .f1_edx = BASE_F1_EDX, .e1_ecx = BASE_E1_ECX,
         .e1_edx = BASE_E1_EDX | CPUID_E1_EDX_PDPE1GB, .e7_edx = CPUID_E7_EDX_INVTSC,
-        .f6_eax = CPUID_6_EAX_ARAT, .f7_edx = CPUID_7_EDX_ARCH_CAPABILITIES },
+        .f6_eax = CPUID_6_EAX_ARAT, .f7_ebx = CPUID_7_EBX_ERMS,
+        .f7_edx = CPUID_7_EDX_ARCH_CAPABILITIES },
       40 },
 };
 

@@ -610,6 +610,23 @@ void helper_rep_movs(void *env, uint32_t args)
     }
 }
 
+/* Stores n copies of the low size bytes of value (little-endian host). A
+ * value whose bytes are all equal (zeroing pages, above all) is one memset. */
+static void str_fill(uint8_t *hd, uint64_t value, unsigned size, size_t n)
+{
+    uint64_t mask = size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+    if ((value & mask) == ((value & 0xff) * (0x0101010101010101ull & mask))) {
+        memset(hd, (int)(value & 0xff), n * size);
+        return;
+    }
+    uint16_t v16 = (uint16_t)value;
+    uint32_t v32 = (uint32_t)value;
+    const void *v = size == 2 ? (const void *)&v16 : size == 4 ? (const void *)&v32 : &value;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(hd + i * size, v, size);
+    }
+}
+
 void helper_rep_stos(void *env, uint32_t args)
 {
     X86CPU *cpu = CPU(env);
@@ -634,13 +651,7 @@ void helper_rep_stos(void *env, uint32_t args)
         if (!hd) {
             return;
         }
-        if (size == 1) {
-            memset(hd, (int)(value & 0xff), (size_t)n);
-        } else {
-            for (uint64_t i = 0; i < n; i++) {
-                memcpy(hd + i * size, &value, size);   /* little-endian host */
-            }
-        }
+        str_fill(hd, value, size, (size_t)n);
         str_step(&dst, n, size, down);
         write_sized(cnt.reg, count - n, cnt.mask);
         budget -= n;
