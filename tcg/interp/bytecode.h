@@ -3,7 +3,7 @@
  * instruction an opcode unit followed by operand slot numbers (indices into
  * the per-invocation register array) and inline immediates (32/64-bit, 2/4
  * units, read unaligned). Layouts are in tcg/README.md "Interpreter"; the
- * superinstructions emit.c makes from frontend IR patterns (x86 shapes
+ * superinstructions fuse.c makes from frontend IR patterns (x86 shapes
  * first, each one exact IR semantics) are laid out here:
  *
  *   QLDX_* / QSTX_*   d|val base idx sh imm32 oi tlb fn64   guest access at

@@ -1,5 +1,5 @@
 /*
- * The interpreter's superinstructions (tcg/interp/emit.c) on a CPUState env,
+ * The interpreter's superinstructions (tcg/interp/fuse.c) on a CPUState env,
  * the way the exec loop runs blocks: each fused form is built from the IR a
  * frontend emits, must show up in the bytecode listing, and must give the
  * same registers, memory, slow-path calls (with their guest instruction),
