@@ -522,23 +522,6 @@ static int qcow2_read_cluster(Qcow2 *s, uint64_t vc, uint64_t in, uint8_t *buf, 
     return block_file_pread(s->fd, host + in, buf, len, true);
 }
 
-static int qcow2_pread(BlockNode *bn, uint64_t off, void *buf, size_t len)
-{
-    Qcow2 *s = bn->opaque;
-    uint8_t *p = buf;
-    while (len) {
-        uint64_t in = off & (s->cluster_size - 1);
-        size_t n = s->cluster_size - in < len ? (size_t)(s->cluster_size - in) : len;
-        int r = qcow2_read_cluster(s, off >> s->cluster_bits, in, p, n);
-        if (r < 0)
-            return r;
-        p += n;
-        off += n;
-        len -= n;
-    }
-    return 0;
-}
-
 static int qcow2_write_l1_entry(Qcow2 *s, uint64_t l1i)
 {
     uint8_t e[8];
@@ -654,21 +637,32 @@ static int qcow2_write_cluster(Qcow2 *s, uint64_t vc, uint64_t in, const uint8_t
     return host ? qcow2_unref_cluster(s, host) : 0;
 }
 
-static int qcow2_pwrite(BlockNode *bn, uint64_t off, const void *buf, size_t len)
+/* Guest bytes [off, off+len) cluster by cluster: read into rbuf, or, when
+ * rbuf is NULL, written from wbuf. A request stops at the first failing
+ * cluster; the clusters before it stay done. */
+static int qcow2_rw(BlockNode *bn, uint64_t off, uint8_t *rbuf, const uint8_t *wbuf, size_t len)
 {
     Qcow2 *s = bn->opaque;
-    const uint8_t *p = buf;
-    while (len) {
-        uint64_t in = off & (s->cluster_size - 1);
-        size_t n = s->cluster_size - in < len ? (size_t)(s->cluster_size - in) : len;
-        int r = qcow2_write_cluster(s, off >> s->cluster_bits, in, p, n);
+    for (size_t done = 0; done < len;) {
+        uint64_t pos = off + done, vc = pos >> s->cluster_bits, in = pos & (s->cluster_size - 1);
+        size_t n = s->cluster_size - in < len - done ? (size_t)(s->cluster_size - in) : len - done;
+        int r = rbuf ? qcow2_read_cluster(s, vc, in, rbuf + done, n)
+                     : qcow2_write_cluster(s, vc, in, wbuf + done, n);
         if (r < 0)
             return r;
-        p += n;
-        off += n;
-        len -= n;
+        done += n;
     }
     return 0;
+}
+
+static int qcow2_pread(BlockNode *bn, uint64_t off, void *buf, size_t len)
+{
+    return qcow2_rw(bn, off, buf, NULL, len);
+}
+
+static int qcow2_pwrite(BlockNode *bn, uint64_t off, const void *buf, size_t len)
+{
+    return qcow2_rw(bn, off, NULL, buf, len);
 }
 
 static int qcow2_flush(BlockNode *bn)

@@ -38,6 +38,14 @@ static void help_table(MonitorOutput *out, const char *prefix, const MonitorComm
         help_line(out, prefix, c);
 }
 
+/* A command's sub-commands, named in full ("info status"). */
+static void help_subcommands(MonitorOutput *out, const MonitorCommand *c)
+{
+    char cname[48], prefix[64];
+    snprintf(prefix, sizeof(prefix), "%s ", monitor_command_name(c, cname, sizeof(cname)));
+    help_table(out, prefix, c->sub);
+}
+
 static bool cmd_help(Monitor *mon, const MonitorArgs *args, MonitorOutput *out)
 {
     (void)mon;
@@ -51,21 +59,19 @@ static bool cmd_help(Monitor *mon, const MonitorArgs *args, MonitorOutput *out)
         monitor_error(out, "help: unknown command '%s'", name);
         return false;
     }
-    if (c->sub) {
-        char cname[48], prefix[64];
-        snprintf(prefix, sizeof(prefix), "%s ", monitor_command_name(c, cname, sizeof(cname)));
-        help_table(out, prefix, c->sub);
-    } else {
+    if (c->sub)
+        help_subcommands(out, c);
+    else
         help_line(out, "", c);
-    }
     return true;
 }
 
+/* "info" alone lists what it shows, as "help info" does. */
 static bool cmd_info(Monitor *mon, const MonitorArgs *args, MonitorOutput *out)
 {
     (void)mon;
     (void)args;
-    help_table(out, "info ", monitor_info_commands);
+    help_subcommands(out, monitor_find_command(monitor_commands, "info"));
     return true;
 }
 
@@ -101,18 +107,6 @@ static bool read_all_regs(Monitor *mon, X86Regs *regs, int n)
     return true;
 }
 
-static X86Regs *monitor_regs(Monitor *mon, MonitorOutput *out, int *ncpus)
-{
-    int n = mon->m->ncpus;
-    X86Regs *regs = n > 0 ? calloc((size_t)n, sizeof(*regs)) : NULL;
-    if (!regs || !read_all_regs(mon, regs, n)) {
-        free(regs);
-        monitor_error(out, "no vCPU registers to show (the accelerator cannot read them)");
-        return NULL;
-    }
-    *ncpus = n;
-    return regs;
-}
 
 static int regs_cpl(const X86Regs *r)
 {
@@ -183,32 +177,40 @@ static void print_regs(MonitorOutput *out, int cpu, const X86Regs *r)
     monitor_printf(out, "CR8=%016" PRIx64 " EFER=%016" PRIx64 "\n", r->cr8, r->efer);
 }
 
+/* CPU 0 is the monitor's current CPU (QEMU marks it with '*'). */
+static void print_cpu_pc(MonitorOutput *out, int cpu, const X86Regs *r)
+{
+    monitor_printf(out, "%c CPU #%d: pc=0x%016" PRIx64 "\n", cpu == 0 ? '*' : ' ', cpu,
+                   r->seg[SEG_CS].base + r->rip);
+}
+
+/* Every vCPU's registers, read at once, then shown a vCPU at a time. */
+static bool show_cpus(Monitor *mon, MonitorOutput *out,
+                      void (*show)(MonitorOutput *out, int cpu, const X86Regs *r))
+{
+    int n = mon->m->ncpus;
+    X86Regs *regs = n > 0 ? calloc((size_t)n, sizeof(*regs)) : NULL;
+    if (!regs || !read_all_regs(mon, regs, n)) {
+        free(regs);
+        monitor_error(out, "no vCPU registers to show (the accelerator cannot read them)");
+        return false;
+    }
+    for (int i = 0; i < n; i++)
+        show(out, i, &regs[i]);
+    free(regs);
+    return true;
+}
+
 static bool info_registers(Monitor *mon, const MonitorArgs *args, MonitorOutput *out)
 {
     (void)args;
-    int n;
-    X86Regs *regs = monitor_regs(mon, out, &n);
-    if (!regs)
-        return false;
-    for (int i = 0; i < n; i++)
-        print_regs(out, i, &regs[i]);
-    free(regs);
-    return true;
+    return show_cpus(mon, out, print_regs);
 }
 
 static bool info_cpus(Monitor *mon, const MonitorArgs *args, MonitorOutput *out)
 {
     (void)args;
-    int n;
-    X86Regs *regs = monitor_regs(mon, out, &n);
-    if (!regs)
-        return false;
-    /* CPU 0 is the monitor's current CPU (QEMU marks it with '*'). */
-    for (int i = 0; i < n; i++)
-        monitor_printf(out, "%c CPU #%d: pc=0x%016" PRIx64 "\n", i == 0 ? '*' : ' ', i,
-                       regs[i].seg[SEG_CS].base + regs[i].rip);
-    free(regs);
-    return true;
+    return show_cpus(mon, out, print_cpu_pc);
 }
 
 /* ---- run state ---- */
@@ -307,6 +309,9 @@ static bool cmd_sendkey(Monitor *mon, const MonitorArgs *args, MonitorOutput *ou
         return false;
     }
     monitor_release_keys(mon);      /* a previous sendkey still holding its keys */
+    /* The keyboard holds the keys it cannot take yet and scans them in
+     * order as the guest reads (ps2_keyboard_key_event): sendkeys back to
+     * back lose nothing however slowly the guest reads. */
     for (int i = 0; i < n; i++) {
         ps2_keyboard_key_event(kbd, codes[i], true);
         mon->held[mon->nheld++] = codes[i];

@@ -33,19 +33,6 @@
 #define SDL_INITIAL_WIDTH 640
 #define SDL_INITIAL_HEIGHT 480
 #define SDL_TITLE_MAX 256
-/* Key events waiting for the keyboard. A PS/2 keyboard buffers only 16
- * bytes and the guest drains it a byte per interrupt, while SDL hands over
- * everything typed since the last refresh at once; the UI holds the rest
- * (QEMU keeps a similar queue). Past this, keys are dropped. */
-#define SDL_KEY_BACKLOG 512
-/* While keys wait, check the keyboard this often instead of at 60 Hz. */
-#define SDL_FEED_PERIOD_NS 1000000L
-
-typedef struct SdlKeyEvent {
-    int code;                    /* hw/input/ps2.h key code */
-    bool down;
-} SdlKeyEvent;
-
 struct Ui {
     Machine *m;
     const char *name;
@@ -54,11 +41,6 @@ struct Ui {
     SDL_Texture *tex;
     int tex_w, tex_h;            /* size of tex, 0x0 when there is none */
     int timer_fd;
-    int64_t last_draw_ns;
-    SdlKeyEvent keyq[SDL_KEY_BACKLOG];
-    int keyq_head, keyq_count;
-    bool warned_backlog;
-    bool fast_ticks;             /* the timer runs at SDL_FEED_PERIOD_NS */
     bool grabbed;
     bool fullscreen;
     bool power_pressed;          /* the first close pressed the power button */
@@ -110,34 +92,14 @@ static void sdl_toggle_fullscreen(Ui *ui)
     ui->need_present = true;
 }
 
-/* Hand queued keys to the keyboard while it has nothing buffered, so its
- * 16 bytes never overflow however fast the host types. */
-static void sdl_feed_keys(Ui *ui)
+/* SDL hands over everything typed since the last refresh at once; the
+ * keyboard holds what it cannot take yet and scans it as the guest reads
+ * (ps2_keyboard_key_event), the same path as the monitor's sendkey. */
+static void sdl_send_key(int code, bool down)
 {
     Ps2Kbd *kbd = ps2_keyboard_get(0);
-    if (!kbd) {
-        ui->keyq_count = 0;
-        return;
-    }
-    while (ui->keyq_count && !ps2_keyboard_has_data(kbd)) {
-        SdlKeyEvent k = ui->keyq[ui->keyq_head];
-        ui->keyq_head = (ui->keyq_head + 1) % SDL_KEY_BACKLOG;
-        ui->keyq_count--;
-        ps2_keyboard_key_event(kbd, k.code, k.down);
-    }
-}
-
-static void sdl_queue_key(Ui *ui, int code, bool down)
-{
-    if (ui->keyq_count == SDL_KEY_BACKLOG) {
-        if (!ui->warned_backlog)
-            warn("sdl: the guest is not reading its keyboard; dropping keys");
-        ui->warned_backlog = true;
-        return;
-    }
-    ui->keyq[(ui->keyq_head + ui->keyq_count) % SDL_KEY_BACKLOG] = (SdlKeyEvent){ code, down };
-    ui->keyq_count++;
-    sdl_feed_keys(ui);
+    if (kbd)
+        ps2_keyboard_key_event(kbd, code, down);
 }
 
 /* Let go of every key the guest believes is held (focus lost, window
@@ -147,7 +109,7 @@ static void sdl_release_keys(Ui *ui)
     for (int sc = 0; sc < SDL_NUM_SCANCODES; sc++) {
         int code = sdl_keymap_to_ps2(sc);
         if (ui->key_down[sc] && code >= 0)
-            sdl_queue_key(ui, code, false);
+            sdl_send_key(code, false);
         ui->key_down[sc] = false;
         ui->hotkey_down[sc] = false;
     }
@@ -192,7 +154,7 @@ static void sdl_key(Ui *ui, const SDL_KeyboardEvent *ev)
     if (!down && !ui->key_down[sc])
         return;
     ui->key_down[sc] = down;
-    sdl_queue_key(ui, code, down);
+    sdl_send_key(code, down);
 }
 
 static unsigned sdl_button_bit(Uint8 button)
@@ -387,18 +349,7 @@ static void sdl_tick(void *opaque)
     if (read(ui->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
         warn("sdl: refresh timer: %s", strerror(errno));
     sdl_handle_events(ui);
-    sdl_feed_keys(ui);
-    /* Fast ticks while keys wait; draw at the refresh rate only. */
-    long period_ns = NS_PER_SEC / SDL_REFRESH_HZ;
-    struct itimerspec its = { { 0, period_ns }, { 0, ui->keyq_count ? SDL_FEED_PERIOD_NS : period_ns } };
-    if (ui->keyq_count || ui->fast_ticks)
-        timerfd_settime(ui->timer_fd, 0, &its, NULL);
-    ui->fast_ticks = ui->keyq_count != 0;
-    int64_t now = clock_host_ns();
-    if (now - ui->last_draw_ns >= period_ns - SDL_FEED_PERIOD_NS) {
-        ui->last_draw_ns = now;
-        sdl_draw(ui);
-    }
+    sdl_draw(ui);
 }
 
 Ui *sdl_ui_open(Machine *m, const MachineOptions *o, const char **err)

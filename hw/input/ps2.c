@@ -4,6 +4,8 @@
  * code sets after A. Brouwer's "Keyboard scancodes", IntelliMouse and
  * IntelliMouse Explorer extensions after Microsoft's PS/2 mouse notes.
  * QEMU's key names map to set 2 codes here for the monitor's sendkey.
+ * Host keys wait in a backlog until the byte queue has room, so no typing
+ * burst overruns the 16 bytes a real keyboard buffers.
  * Left out: typematic repeat (the UI sends repeated downs), set 3 per-key
  * modes (all keys make/break), the fake-shift codes of set 2 navigation keys.
  */
@@ -176,10 +178,22 @@ static const uint8_t set3_extended[0x80] = {
 #define KBD_ID_2 0x83
 #define KBD_DEFAULT_TYPEMATIC 0x2B   /* 10.9 cps, 500 ms delay */
 
+/* A backlog entry that sends the overrun code instead of a key. */
+#define KBD_EVENT_OVERRUN (-1)
+
+typedef struct Ps2KeyEvent {
+    int16_t code;         /* a ps2.h key code, or KBD_EVENT_OVERRUN */
+    bool down;
+} Ps2KeyEvent;
+
 struct Ps2Kbd {
     Ps2NotifyFn notify;
     void *opaque;
     Ps2Queue queue;
+    /* Host key events not scanned yet, oldest at backlog_head: a key is
+     * scanned (encoded into the queue) only when its whole sequence fits. */
+    Ps2KeyEvent backlog[PS2_KEY_BACKLOG];
+    int backlog_head, backlog_count;
     int pending_cmd;      /* command waiting for its argument byte, or 0 */
     int set;              /* 1, 2 or 3 */
     bool scanning;
@@ -198,6 +212,7 @@ static void kbd_defaults(Ps2Kbd *kbd)
 void ps2_keyboard_reset(Ps2Kbd *kbd)
 {
     queue_clear(&kbd->queue);
+    kbd->backlog_head = kbd->backlog_count = 0;
     kbd_defaults(kbd);
     kbd->scanning = true;
     kbd->leds = 0;
@@ -280,7 +295,9 @@ static void kbd_command(Ps2Kbd *kbd, uint8_t cmd)
         kbd_send1(kbd, PS2_ACK);
         break;
     case 0xF5:
+        /* Keys not scanned yet go too: a disabled keyboard scans none. */
         queue_clear(&kbd->queue);
+        kbd->backlog_head = kbd->backlog_count = 0;
         kbd_defaults(kbd);
         kbd->scanning = false;
         kbd_send1(kbd, PS2_ACK);
@@ -326,7 +343,9 @@ static bool kbd_is_new_command(int pending, uint8_t byte)
     return byte >= 0x80;
 }
 
-void ps2_keyboard_write(Ps2Kbd *kbd, uint8_t byte)
+static void kbd_scan(Ps2Kbd *kbd);
+
+static void kbd_receive(Ps2Kbd *kbd, uint8_t byte)
 {
     int cmd = kbd->pending_cmd;
 
@@ -364,11 +383,18 @@ void ps2_keyboard_write(Ps2Kbd *kbd, uint8_t byte)
     kbd_send1(kbd, PS2_ACK);
 }
 
+void ps2_keyboard_write(Ps2Kbd *kbd, uint8_t byte)
+{
+    kbd_receive(kbd, byte);
+    kbd_scan(kbd);          /* a command that emptied the queue made room */
+}
+
 int ps2_keyboard_read(Ps2Kbd *kbd)
 {
     int b = queue_pop(&kbd->queue);
     if (b >= 0)
         kbd->last_sent = (uint8_t)b;
+    kbd_scan(kbd);
     return b;
 }
 
@@ -475,29 +501,53 @@ static bool kbd_keycode_valid(int keycode)
     return code > 0 && (code < 0x80 || code == 0x83);
 }
 
+_Static_assert(KBD_MAX_SEQUENCE + PS2_QUEUE_RESERVE <= PS2_QUEUE_SIZE,
+               "an empty queue must take any key's sequence");
+
+/* Scan the backlog in order while the next key's whole sequence fits in
+ * the queue beside the room kept for answers: the host's typing is paced
+ * by the guest's reading, as a real keyboard's typist never outruns it. */
+static void kbd_scan(Ps2Kbd *kbd)
+{
+    while (kbd->backlog_count && kbd->scanning) {
+        const Ps2KeyEvent *e = &kbd->backlog[kbd->backlog_head];
+        uint8_t seq[KBD_MAX_SEQUENCE];
+        int n = 1;
+        if (e->code == KBD_EVENT_OVERRUN)
+            seq[0] = kbd->set == 1 ? 0xFF : 0x00;
+        else
+            n = kbd_encode(kbd, e->code, e->down, seq);
+        if (n > 0 && queue_room(&kbd->queue) < n + PS2_QUEUE_RESERVE)
+            return;
+        kbd->backlog_head = (kbd->backlog_head + 1) % PS2_KEY_BACKLOG;
+        kbd->backlog_count--;
+        kbd_send(kbd, seq, n);
+    }
+}
+
 void ps2_keyboard_key_event(Ps2Kbd *kbd, int keycode, bool down)
 {
-    uint8_t seq[KBD_MAX_SEQUENCE];
-
     if (!kbd_keycode_valid(keycode)) {
         log_unimp("ps2 keyboard: key code 0x%x is not a set 2 key, dropped\n", keycode);
         return;
     }
     if (!kbd->scanning)
         return;
-    int n = kbd_encode(kbd, keycode, down, seq);
-    if (n == 0)
-        return;
-    /* No room: like a real keyboard, report overrun once and drop the key. */
-    if (queue_room(&kbd->queue) < n + PS2_QUEUE_RESERVE) {
-        uint8_t overrun = kbd->set == 1 ? 0xFF : 0x00;
-        int last = kbd->queue.count ? kbd->queue.data[(kbd->queue.head + kbd->queue.count - 1)
-                                                      % PS2_QUEUE_SIZE] : -1;
-        if (last != overrun && queue_room(&kbd->queue) > 0)
-            kbd_send1(kbd, overrun);
-        return;
+    /* A full backlog means the guest reads nothing: its last slot holds
+     * the overrun code, sent once in place of the keys dropped after it,
+     * as a real keyboard does when its buffer fills. */
+    int free_slots = PS2_KEY_BACKLOG - kbd->backlog_count;
+    if (free_slots <= 1) {
+        int last = (kbd->backlog_head + kbd->backlog_count - 1) % PS2_KEY_BACKLOG;
+        if (free_slots == 0 || kbd->backlog[last].code == KBD_EVENT_OVERRUN)
+            return;
+        guest_error("ps2 keyboard: %d key events unread, dropping keys\n", kbd->backlog_count);
+        keycode = KBD_EVENT_OVERRUN;
     }
-    kbd_send(kbd, seq, n);
+    int tail = (kbd->backlog_head + kbd->backlog_count) % PS2_KEY_BACKLOG;
+    kbd->backlog[tail] = (Ps2KeyEvent){ (int16_t)keycode, down };
+    kbd->backlog_count++;
+    kbd_scan(kbd);
 }
 
 /* ---- Mouse ------------------------------------------------------------- */

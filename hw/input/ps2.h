@@ -13,6 +13,10 @@
 
 /* Bytes a device buffers for the host; a real MF2 keyboard holds 16. */
 #define PS2_QUEUE_SIZE 16
+/* Host key events a keyboard holds until it can scan them (see
+ * ps2_keyboard_key_event): minutes of fast typing. The guest gets the
+ * overrun code in place of any keys beyond. */
+#define PS2_KEY_BACKLOG 4096
 
 typedef struct Ps2Kbd Ps2Kbd;
 typedef struct Ps2Mouse Ps2Mouse;
@@ -58,10 +62,18 @@ int ps2_key_from_name(const char *name);
 void ps2_keyboard_reset(Ps2Kbd *kbd);
 /* A byte sent by the host (command or command argument). */
 void ps2_keyboard_write(Ps2Kbd *kbd, uint8_t byte);
-/* Next byte for the host, or -1 when the queue is empty. */
+/* Next byte for the host, or -1 when the queue is empty. Reading makes
+ * room: waiting key events are scanned into the queue (with `notify`). */
 int ps2_keyboard_read(Ps2Kbd *kbd);
+/* The byte queue holds something (keys still waiting to be scanned count
+ * only once they are). */
 bool ps2_keyboard_has_data(const Ps2Kbd *kbd);
-/* A key went down or up (typematic repeat is the caller's: send downs). */
+/* A key went down or up (typematic repeat is the caller's: send downs).
+ * Every host path (the UI, the monitor's sendkey) types through here: the
+ * events queue in order and the keyboard scans the next one only when its
+ * whole scan code sequence fits in the byte queue, so however fast the host
+ * types and however slowly the guest reads, no key is lost or reordered
+ * (up to PS2_KEY_BACKLOG events waiting). */
 void ps2_keyboard_key_event(Ps2Kbd *kbd, int keycode, bool down);
 /* LED state last set by the host: bit 0 Scroll, 1 Num, 2 Caps Lock. */
 unsigned ps2_keyboard_leds(const Ps2Kbd *kbd);

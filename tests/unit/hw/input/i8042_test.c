@@ -337,6 +337,52 @@ TEST_CASE(irq_and_port_enables)
     CHECK_EQ(read_byte(NULL), -1);
 }
 
+/* A guest that reads port 0x60 slowly (one byte per two key events, the
+ * way a busy guest lags a monitor typing into it) while 200 keys, some
+ * with Shift held, go in back to back: every byte reaches it, in order,
+ * as set 1 (the 8042 translating; IBM PC AT Technical Reference scan
+ * codes), without an overrun code. */
+TEST_CASE(slow_guest_gets_every_key)
+{
+    static const struct { int key; uint8_t set1; bool ext; } keys[] = {
+        { 0x1C, 0x1E, false }, { 0x32, 0x30, false }, { 0x21, 0x2E, false },   /* a b c */
+        { 0x2C, 0x14, false }, { 0x33, 0x23, false }, { 0x24, 0x12, false },   /* t h e */
+        { 0x29, 0x39, false }, { 0x5A, 0x1C, false },                          /* space Enter */
+        { 0x75, 0x48, true }, { 0x71, 0x53, true },                            /* Up Delete */
+    };
+    const int nkeys = (int)(sizeof(keys) / sizeof(keys[0]));
+    static uint8_t want[200 * 8], got[200 * 8 + 16];
+    int nwant = 0, ngot = 0, events = 0, b;
+    setup();
+    write_ctr(CTR_KBDINT | CTR_XLATE);
+    Ps2Kbd *k = i8042_keyboard(kbc);
+    for (int i = 0; i < 200; i++) {
+        int key = keys[i % nkeys].key | (keys[i % nkeys].ext ? PS2_KEY_EXTENDED : 0);
+        uint8_t code = keys[i % nkeys].set1;
+        bool shifted = i % 7 == 3;
+        int seq[4] = { 0x12, key, key, 0x12 };            /* Shift down, key down, up, Shift up */
+        bool down[4] = { true, true, false, false };
+        for (int e = shifted ? 0 : 1; e < (shifted ? 4 : 3); e++) {
+            if (seq[e] == 0x12) {
+                want[nwant++] = down[e] ? 0x2A : 0xAA;
+            } else {
+                if (keys[i % nkeys].ext)
+                    want[nwant++] = 0xE0;
+                want[nwant++] = down[e] ? code : (uint8_t)(code | 0x80);
+            }
+            ps2_keyboard_key_event(k, seq[e], down[e]);
+            if (++events % 2 == 0 && (b = read_byte(NULL)) >= 0)
+                got[ngot++] = (uint8_t)b;
+        }
+    }
+    while (ngot < (int)sizeof(got) && (b = read_byte(NULL)) >= 0)
+        got[ngot++] = (uint8_t)b;
+    CHECK_EQ(ngot, nwant);
+    for (int i = 0; i < nwant; i++)
+        CHECK_EQ(got[i], want[i]);
+    CHECK_EQ(irq_rises[0], ngot);           /* an IRQ 1 edge for every byte */
+}
+
 /* Reset requests: 0xFE, any pulse with bit 0 clear, output port bit 0 = 0;
  * 0xFF pulses nothing. */
 TEST_CASE(reset_requests)
@@ -463,6 +509,7 @@ int main(void)
     RUN(translation);
     RUN(translation_special_keys);
     RUN(irq_and_port_enables);
+    RUN(slow_guest_gets_every_key);
     RUN(reset_requests);
     RUN(a20_gate);
     RUN(intellimouse_detection);

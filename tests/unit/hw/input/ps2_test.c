@@ -1,8 +1,9 @@
 /*
  * PS/2 keyboard and mouse driven directly (no controller), checked against
  * the IBM PS/2 keyboard/mouse command set, Brouwer's scan code tables and
- * the IntelliMouse protocol: answers, scan codes in sets 1-3, LEDs, queue
- * overrun, mouse packets (signs, overflow, splitting, scaling, wheel).
+ * the IntelliMouse protocol: answers, scan codes in sets 1-3, LEDs, the key
+ * backlog and its overrun, mouse packets (signs, overflow, splitting,
+ * scaling, wheel).
  */
 #include "test.h"
 
@@ -179,9 +180,9 @@ TEST_CASE(set2_to_set1_table)
         CHECK_EQ(seen[ps2_set2_to_set1((uint8_t)c)]++, 0);
 }
 
-/* Disabled scanning drops keys; enabling clears the queue; overrun is
- * reported once and the queue never exceeds its 16 bytes. */
-TEST_CASE(kbd_disable_and_overrun)
+/* Disabled scanning drops keys. Keys the queue cannot take wait, however
+ * many, and come out in order as it is read: 40 events arrive whole. */
+TEST_CASE(kbd_disable_and_backlog)
 {
     Ps2Kbd *k = ps2_keyboard_new(NULL, NULL);
     ps2_keyboard_write(k, 0xF5);
@@ -192,19 +193,106 @@ TEST_CASE(kbd_disable_and_overrun)
     KBD_EXPECT(k, 0xFA);
     for (int i = 0; i < 40; i++)
         ps2_keyboard_key_event(k, PS2_KEY_EXTENDED | 0x75, (i & 1) == 0);
-    uint8_t buf[64];
-    int n = drain_kbd(k, buf, 64);
-    CHECK(n <= PS2_QUEUE_SIZE);
-    CHECK(n >= 8);
-    CHECK_EQ(buf[n - 1], 0x00);   /* set 2 overrun */
-    int overruns = 0;
+    uint8_t buf[128];
+    int n = drain_kbd(k, buf, 128);
+    CHECK_EQ(n, 20 * 5);                      /* Up: E0 75, E0 F0 75 */
+    for (int i = 0; i < n; i += 5) {
+        CHECK_EQ(buf[i], 0xE0);
+        CHECK_EQ(buf[i + 1], 0x75);
+        CHECK_EQ(buf[i + 2], 0xE0);
+        CHECK_EQ(buf[i + 3], 0xF0);
+        CHECK_EQ(buf[i + 4], 0x75);
+    }
+    /* An answer still fits behind a full queue of keys, ahead of the
+     * keys that wait. */
+    for (int i = 0; i < 10; i++)
+        ps2_keyboard_key_event(k, 0x1C, (i & 1) == 0);
+    ps2_keyboard_write(k, 0xEE);
+    n = drain_kbd(k, buf, 128);
+    CHECK_EQ(n, 5 * 3 + 1);
+    int echo = -1;
     for (int i = 0; i < n; i++)
-        overruns += buf[i] == 0x00;
-    CHECK_EQ(overruns, 1);
+        if (buf[i] == 0xEE)
+            echo = i;
+    CHECK(echo > 0 && echo <= 12);            /* after what the queue held, before the rest */
     /* Bad key codes from the UI are refused, not queued. */
     ps2_keyboard_key_event(k, 0x1234, true);
     ps2_keyboard_key_event(k, -1, true);
     CHECK(!ps2_keyboard_has_data(k));
+    ps2_keyboard_free(k);
+}
+
+/* A guest that reads nothing: keys past the backlog are dropped and the
+ * overrun code (00 in set 2) stands once where they went, after every key
+ * kept; typing works again once the guest reads. A reset forgets waiting
+ * keys, as a real keyboard empties its buffer. */
+TEST_CASE(kbd_backlog_overrun)
+{
+    Ps2Kbd *k = ps2_keyboard_new(NULL, NULL);
+    int sent = PS2_KEY_BACKLOG + 100;
+    for (int i = 0; i < sent; i++)
+        ps2_keyboard_key_event(k, 0x1C, (i & 1) == 0);   /* A: 1C, F0 1C */
+    static uint8_t buf[3 * PS2_KEY_BACKLOG];
+    int n = drain_kbd(k, buf, (int)sizeof(buf));
+    CHECK(n > 0 && n < (int)sizeof(buf));
+    CHECK_EQ(buf[n - 1], 0x00);
+    int events = 0, i = 0;
+    while (i < n - 1) {
+        if (events & 1) {
+            CHECK_EQ(buf[i], 0xF0);
+            CHECK_EQ(buf[i + 1], 0x1C);
+            i += 2;
+        } else {
+            CHECK_EQ(buf[i], 0x1C);
+            i++;
+        }
+        events++;
+    }
+    CHECK_EQ(i, n - 1);
+    CHECK(events >= PS2_KEY_BACKLOG - 1);
+    CHECK(events < sent);
+    ps2_keyboard_key_event(k, 0x1C, true);
+    KBD_EXPECT(k, 0x1C);
+
+    for (int j = 0; j < 100; j++)
+        ps2_keyboard_key_event(k, 0x1C, (j & 1) != 0);
+    ps2_keyboard_write(k, 0xFF);
+    KBD_EXPECT(k, 0xFA, 0xAA);
+    ps2_keyboard_free(k);
+}
+
+/* 200 keys typed far faster than the reader takes bytes (one byte per
+ * three key events): every make and break arrives, in order, in set 2
+ * (Brouwer's tables), with no overrun code. */
+TEST_CASE(kbd_slow_reader_gets_every_key)
+{
+    static const struct { int key; uint8_t make[2]; int n; } keys[] = {
+        { 0x1C, { 0x1C }, 1 }, { 0x32, { 0x32 }, 1 }, { 0x21, { 0x21 }, 1 },   /* a b c */
+        { 0x29, { 0x29 }, 1 }, { 0x5A, { 0x5A }, 1 },                          /* space, Enter */
+        { PS2_KEY_EXTENDED | 0x75, { 0xE0, 0x75 }, 2 },                       /* Up */
+        { PS2_KEY_EXTENDED | 0x71, { 0xE0, 0x71 }, 2 },                       /* Delete */
+        { 0x12, { 0x12 }, 1 },                                                /* left Shift */
+    };
+    const int nkeys = (int)(sizeof(keys) / sizeof(keys[0]));
+    static uint8_t want[200 * 5], got[200 * 5 + 16];
+    int nwant = 0, ngot = 0, events = 0, b;
+    Ps2Kbd *k = ps2_keyboard_new(count_notify, NULL);
+    for (int i = 0; i < 200; i++) {
+        int key = keys[i % nkeys].key, mn = keys[i % nkeys].n;
+        for (int down = 1; down >= 0; down--) {
+            for (int j = 0; j < mn; j++) {
+                if (!down && j == mn - 1)
+                    want[nwant++] = 0xF0;
+                want[nwant++] = keys[i % nkeys].make[j];
+            }
+            ps2_keyboard_key_event(k, key, down);
+            if (++events % 3 == 0 && (b = ps2_keyboard_read(k)) >= 0)
+                got[ngot++] = (uint8_t)b;
+        }
+    }
+    ngot += drain_kbd(k, got + ngot, (int)sizeof(got) - ngot);
+    CHECK_EQ(ngot, nwant);
+    CHECK(memcmp(got, want, (size_t)nwant) == 0);
     ps2_keyboard_free(k);
 }
 
@@ -551,7 +639,9 @@ int main(void)
     RUN(kbd_argument_commands);
     RUN(kbd_scancode_sets);
     RUN(set2_to_set1_table);
-    RUN(kbd_disable_and_overrun);
+    RUN(kbd_disable_and_backlog);
+    RUN(kbd_backlog_overrun);
+    RUN(kbd_slow_reader_gets_every_key);
     RUN(mouse_reset_and_status);
     RUN(mouse_packets);
     RUN(mouse_remote_mode);
