@@ -4,9 +4,11 @@
  * (vectors 08h/70h), PIT, RTC, local APIC in virtual-wire mode (Intel MP
  * spec 3.6.2.2), then fw_cfg, memory map, PCI, video, keyboard, disks and
  * the ACPI/SMBIOS tables; finally the shadow is write-protected (82441FX
- * PAM) and entry.S issues INT 19h. No memory test, no SMP start-up.
+ * PAM) and entry.S issues INT 19h. The MTRRs are set up once the RAM size
+ * is known (mtrr.c), on every CPU (smp.c). No memory test.
  */
 #include "bios.h"
+#include "mtrr.h"
 
 #define PIC1 0x20
 #define PIC2 0xA0
@@ -91,6 +93,31 @@ static void lapic_init(void)
     wr32(LAPIC_BASE + LAPIC_LINT1, 0x8400);      /* NMI */
 }
 
+/* The MTRRs as firmware leaves them (mtrr.c), if CPUID says the CPU has
+ * them; MTRRcap and CPUID 80000008h give their count and address width.
+ * The other CPUs get the same (smp.c). */
+static void mtrr_init(void)
+{
+    u32 a, b, c, d, cap, cap_hi;
+    cpuid(1, &a, &b, &c, &d);
+    if (!(d & (1u << 12)))
+        return;
+    __asm__ volatile("rdmsr" : "=a"(cap), "=d"(cap_hi) : "c"(MSR_MTRRCAP));
+    unsigned phys_bits = 36;        /* SDM vol. 3 11.11.2.3: without the leaf */
+    cpuid(0x80000000, &a, &b, &c, &d);
+    if (a >= 0x80000008) {
+        cpuid(0x80000008, &a, &b, &c, &d);
+        if (a & 0xFF)
+            phys_bits = a & 0xFF;
+    }
+    struct mtrr_write w[MTRR_MAX_WRITES];
+    int n = mtrr_layout(memmap_ram_below_4g(), MTRRCAP_VCNT(cap), !!(cap & MTRRCAP_FIX),
+                        phys_bits, w);
+    for (int i = 0; i < n; i++)
+        wrmsr(w[i].msr, w[i].value);
+    smp_load_msrs(w, n);
+}
+
 static void shadow_protect(void)
 {
     pci_write8(0, 0x59, 0x10);     /* F0000-FFFFF read-only */
@@ -111,6 +138,7 @@ void post_main(void)
     fwcfg_init();
     serial_console_init();
     memmap_init();
+    mtrr_init();
     video_init();
     pci_init();
     pci_run_vga_rom();

@@ -28,9 +28,12 @@ typedef struct WideConstant {
 } WideConstant;
 
 /* Constants to 128 bits (rounded to nearest), computed with mpmath. */
-static const WideConstant WIDE_LN2 = { 0xb17217f7d1cf79abull, 0xc9e3b39803f2f6afull, -1 };
 static const WideConstant WIDE_LOG2E = { 0xb8aa3b295c17f0bbull, 0xbe87fed0691d3e89ull, 0 };
 static const WideConstant WIDE_PI = { 0xc90fdaa22168c234ull, 0xc4c6628b80dc1cd1ull, 1 };
+/* ln(2) and log2(e) rounded to 66 bits, as a real x87's F2XM1 and (for
+ * tiny x) FYL2XP1 use them: fitted, like its 66-bit pi. */
+static const WideConstant WIDE_LN2_66 = { 0xb17217f7d1cf79abull, 0xc000000000000000ull, -1 };
+static const WideConstant WIDE_LOG2E_66 = { 0xb8aa3b295c17f0bbull, 0xc000000000000000ull, 0 };
 /* atan(k/8), k = 0..8 */
 static const WideConstant WIDE_ATAN_EIGHTHS[9] = {
     { 0, 0, 0 },
@@ -49,24 +52,34 @@ static const WideConstant WIDE_ATAN_EIGHTHS[9] = {
 
 /*
  * What a real x87 does beyond the SDM, found by fitting against one (see
- * tests/unit/fpu/softfloat_transcendental_test.c): log2 for FYL2X/FYL2XP1
- * is kept to 67 significant bits before the multiply by y, FPTAN divides
- * sine by cosine each kept to 67 bits, 2^x - 1 is kept to 68 bits, all
- * truncated toward zero; PE is reported even when the result
- * comes out exact; below 2^-68 the trigonometric instructions return x (or
- * 1 for the cosine) unrounded.
+ * tests/unit/fpu/softfloat_transcendental_test.c). Intermediates are
+ * truncated toward zero: log2 for FYL2X/FYL2XP1 to 67 significant bits
+ * before the multiply by y (log2 of 2^-n is the 67-bit value just inside
+ * -n, while 2^n gives exactly n); FPTAN's sine and cosine to 67 bits each,
+ * even for a tiny tangent; 2^x - 1 to 68 bits; FPATAN's quotient to 67
+ * bits, with pi66 (not pi) in pi/2 - atan and pi - atan. PE is reported
+ * even when the result comes out exact. The first term of a series alone
+ * is used, then rounded once: below 2^-68 sin x = tan x = x and cos x = 1
+ * unrounded; below 2^-68 F2XM1 is x * ln2, below 2^-66 FYL2XP1's log2 is
+ * x * log2(e) (both constants rounded to 66 bits); below 2^-40 atan z = z,
+ * so FPATAN of a tiny y over x is the 67-bit quotient y/x rounded: the
+ * smallest denormal over 1.0 stays the smallest denormal even rounding
+ * down.
  */
 enum {
     LOG2_INTERNAL_BITS = 67,
     TAN_INTERNAL_BITS = 67,
     EXPM1_INTERNAL_BITS = 68,
+    ATAN_QUOTIENT_BITS = 67,
     TRIG_IDENTITY_EXP = -68,
+    F2XM1_LINEAR_EXP = -68,
+    FYL2XP1_LINEAR_EXP = -66,
+    ATAN_IDENTITY_EXP = -40,
 };
 
 /* Series lengths: the first term left out is below 2^-125 relative. */
 enum {
     SIN_COS_TERMS = 15,     /* |r| <= pi/4: r^32/33! */
-    TAN_SERIES_EXP = -20,   /* tan by its own short series below 2^-20 */
     EXPM1_TERMS = 11,       /* |u| < 2^-10 */
     EXPM1_MAX_EXP = -10,
     ATANH_TERMS = 26,       /* |s| <= 0.172 */
@@ -241,6 +254,22 @@ static Wide w_sub(Wide a, Wide b)
     return w_add(a, w_neg(b));
 }
 
+/* Whether w's lowest set bit is at or above 2^(exp - 127). */
+static bool w_fits_above(Wide w, int32_t exp)
+{
+    return w.sig == 0 || w.exp - w_sig_bits(w.sig) + 1 >= exp - 127;
+}
+
+/* a - b, and whether the difference kept is exact: w_add keeps 127 bits
+ * below the carry bit of the larger operand. */
+static Wide w_sub_exact(Wide a, Wide b, bool *exact)
+{
+    int32_t top = (b.sig && b.exp > a.exp) || a.sig == 0 ? b.exp : a.exp;
+
+    *exact = w_fits_above(a, top + 1) && w_fits_above(b, top + 1);
+    return w_sub(a, b);
+}
+
 /* a / d for a small positive integer d, keeping 128 significant bits. */
 static Wide w_div_small(Wide a, uint32_t d)
 {
@@ -271,6 +300,49 @@ static Wide w_recip(Wide b)
 static Wide w_div(Wide a, Wide b)
 {
     return w_mul(a, w_recip(b));
+}
+
+/*
+ * a / b for nonzero a, b by restoring long division: 128 quotient bits,
+ * truncated, and whether that quotient is exact (w_div's Newton step can
+ * land a unit below an exact quotient, which rounding would then see).
+ */
+static Wide w_div_exact(Wide a, Wide b, bool *exact)
+{
+    UInt128 rem = a.sig, q = 0;
+    bool carry = false;
+
+    for (int i = 0; i < 128; i++) {
+        q <<= 1;
+        if (carry || rem >= b.sig) {
+            rem -= b.sig;
+            q |= 1;
+        }
+        carry = rem >> 127;
+        rem <<= 1;
+    }
+    *exact = rem == 0 && !carry;
+    return w_from_u128(a.sign ^ b.sign, q, a.exp - b.exp);
+}
+
+/*
+ * a / b of two finite nonzero Float80s by long division, truncated: unlike
+ * w_div its top bits are exact, so truncating further never lands one unit
+ * below an exactly representable quotient.
+ */
+static Wide w_div_f80(Float80 a, Float80 b)
+{
+    F80Parts pa = f80_unpack(a), pb = f80_unpack(b);
+    UInt128 num, hi, lo, rem;
+
+    f80_normalize(&pa);
+    f80_normalize(&pb);
+    /* 2^126 <= pa.sig * 2^127 / pb.sig < 2^128: two 64-bit digits */
+    num = (UInt128)pa.sig << 63;
+    hi = num / pb.sig;
+    rem = num % pb.sig;
+    lo = (rem << 64) / pb.sig;
+    return w_from_u128(pa.sign ^ pb.sign, (hi << 64) | lo, pa.exp - pb.exp);
 }
 
 /*
@@ -507,34 +579,21 @@ void float80_sincos(Float80 a, Float80 *sin, Float80 *cos, bool *out_of_range,
     *cos = w_round(c, false, st);   /* C1 comes from the cosine (ST0) */
 }
 
-/* tan(r) = r + r^3/3 + 2r^5/15 + 17r^7/315 for |r| < 2^-20: keeps the
- * direction of the tiny correction that sin/cos would lose. */
-static Wide w_tan_tiny(Wide r)
-{
-    Wide r2 = w_mul(r, r);
-    Wide t = w_div_small(w_mul(r2, w_from_int(17)), 315);
-
-    t = w_add(w_div_small(w_from_int(2), 15), t);
-    t = w_add(w_div_small(w_one(), 3), w_mul(t, r2));
-    return w_add(r, w_mul(w_mul(t, r2), r));
-}
-
 Float80 float80_tan(Float80 a, bool *out_of_range, FloatStatus *st)
 {
     Float80 r;
-    Wide s, c, w;
-    int q;
+    Wide s, c, t;
+    bool exact;
 
     if (trig_special(a, TRIG_TAN, &r, out_of_range, st)) {
         return r;
     }
-    w = trig_reduce(a, &q);
-    if (w.exp < TAN_SERIES_EXP && !(q & 1)) {
-        return w_round(w_tan_tiny(w), false, st);
-    }
+    /* Even for a tiny tangent the x87 divides the truncated sine by the
+     * truncated cosine (no series of its own): tan(2^-41) is 2^-41 in
+     * every rounding mode, as sin and cos lose the same last unit. */
     w_sincos(a, &s, &c);
-    return w_round(w_div(w_trunc(s, TAN_INTERNAL_BITS), w_trunc(c, TAN_INTERNAL_BITS)),
-                   false, st);
+    t = w_div_exact(w_trunc(s, TAN_INTERNAL_BITS), w_trunc(c, TAN_INTERNAL_BITS), &exact);
+    return w_round_internal(t, exact, st);
 }
 
 /* ---- FPATAN ---- */
@@ -563,6 +622,12 @@ static Wide w_atan_unit(Wide z)
     return k ? w_add(w_const(WIDE_ATAN_EIGHTHS[k]), sum) : sum;
 }
 
+/* The x87's 66-bit pi (SDM vol. 1 8.3.10), which FPATAN adds in as well. */
+static Wide w_pi66(void)
+{
+    return w_trunc(w_const(WIDE_PI), 66);
+}
+
 /* A multiple of pi/4 (k = 1..4) with the given sign, rounded per RC. */
 static Float80 pi_quarters(int k, bool sign, FloatStatus *st)
 {
@@ -575,7 +640,7 @@ static Float80 pi_quarters(int k, bool sign, FloatStatus *st)
 Float80 float80_atan2(Float80 y, Float80 x, FloatStatus *st)
 {
     FloatClass cy = float80_classify(y), cx = float80_classify(x);
-    bool sy = f80_sign(y), sx = f80_sign(x), swap;
+    bool sy = f80_sign(y), sx = f80_sign(x), swap, exact, part_exact;
     Wide a, b, z, t;
 
     st->rounded_up = false;
@@ -606,16 +671,22 @@ Float80 float80_atan2(Float80 y, Float80 x, FloatStatus *st)
     a = w_abs(w_from_f80(y));
     b = w_abs(w_from_f80(x));
     swap = w_cmp_abs(a, b) > 0;
-    z = swap ? w_div(b, a) : w_div(a, b);
-    t = w_atan_unit(z);
+    z = w_abs(w_trunc(swap ? w_div_f80(x, y) : w_div_f80(y, x), ATAN_QUOTIENT_BITS));
+    /* Below 2^-40 atan(z) is z, exactly: in the plain quadrant the result
+     * is the 67-bit quotient, which may round to a denormal or to zero
+     * (f80_round_pack does the gradual underflow and UE). */
+    exact = z.exp < ATAN_IDENTITY_EXP;
+    t = exact ? z : w_atan_unit(z);
     if (swap) {
-        t = w_sub(w_ldexp(w_const(WIDE_PI), -1), t);
+        t = w_sub_exact(w_ldexp(w_pi66(), -1), t, &part_exact);
+        exact = exact && part_exact;
     }
     if (sx) {
-        t = w_sub(w_const(WIDE_PI), t);
+        t = w_sub_exact(w_pi66(), t, &part_exact);
+        exact = exact && part_exact;
     }
     t.sign = sy;
-    return w_round(t, false, st);
+    return w_round_internal(t, exact, st);
 }
 
 /* ---- F2XM1 ---- */
@@ -648,7 +719,8 @@ static Wide w_expm1(Wide t)
 Float80 float80_2xm1(Float80 a, FloatStatus *st)
 {
     FloatClass c = float80_classify(a);
-    Wide x;
+    Wide x, arg;
+    bool exact;
 
     st->rounded_up = false;
     switch (c) {
@@ -684,8 +756,13 @@ Float80 float80_2xm1(Float80 a, FloatStatus *st)
                                           w_one()), true, st);
         }
     }
-    return w_round_internal(w_trunc(w_expm1(w_mul(x, w_const(WIDE_LN2))), EXPM1_INTERNAL_BITS),
-                            true, st);
+    arg = w_mul_exact(x, w_const(WIDE_LN2_66), &exact);
+    if (x.exp < F2XM1_LINEAR_EXP) {
+        /* 2^x - 1 = x ln2 to well below the last bit: the x87 gives the
+         * product, correctly rounded, denormal and UE included. */
+        return w_round_internal(arg, exact, st);
+    }
+    return w_round_internal(w_trunc(w_expm1(arg), EXPM1_INTERNAL_BITS), true, st);
 }
 
 /* ---- FYL2X, FYL2XP1 ---- */
@@ -774,15 +851,13 @@ Float80 float80_yl2x(Float80 y, Float80 x, FloatStatus *st)
     if (l.sig == 0) {
         return f80_zero(sy); /* log2(1): an exact zero, no PE */
     }
-    if (!exact) {
-        l = w_trunc(l, LOG2_INTERNAL_BITS);
-    }
-    p = w_mul_exact(w_from_f80(y), l, &pexact);
     if (exact && l.sign) {
-        /* log2 of 2^-n comes out a hair toward zero on the x87 (while
-         * 2^n gives exactly n): rounding sees the product just inside. */
-        p.sig -= 1;
+        /* log2 of 2^-n comes out as the 67-bit value just inside -n on
+         * the x87 (while 2^n gives exactly n), denormal x included. */
+        l = w_normalize(true, l.exp, l.sig - ((UInt128)1 << (128 - LOG2_INTERNAL_BITS)));
     }
+    l = w_trunc(l, LOG2_INTERNAL_BITS);
+    p = w_mul_exact(w_from_f80(y), l, &pexact);
     return w_round_internal(p, pexact, st);
 }
 
@@ -815,7 +890,11 @@ Float80 float80_yl2xp1(Float80 y, Float80 x, FloatStatus *st)
         return f80_infinity(sy);
     }
     w = w_from_f80(x);
-    if (w.exp < -2) {
+    if (w.exp < FYL2XP1_LINEAR_EXP) {
+        /* log2(1 + x) = x log2(e) to well below the last bit: the x87
+         * multiplies by a 66-bit log2(e) */
+        l = w_mul(w, w_const(WIDE_LOG2E_66));
+    } else if (w.exp < -2) {
         /* |x| < 1/4: log2(1 + x) = 2 atanh(x / (2 + x)) log2(e) */
         l = w_mul(w_2atanh(w_div(w, w_add(w, w_from_int(2)))), w_const(WIDE_LOG2E));
     } else {

@@ -1,6 +1,7 @@
 /*
  * Architectural reset and boot states of an x86 CPU (Intel SDM vol. 3,
- * 9.1.1 "Processor State After Reset").
+ * 9.1.1 "Processor State After Reset"), and the MSR list loaders hand over
+ * with the registers (MTRR masks: SDM vol. 3 11.11.2.3).
  */
 #include <string.h>
 
@@ -36,4 +37,31 @@ void x86_regs_flat32(X86Regs *r, uint32_t eip)
     r->seg[SEG_DS] = r->seg[SEG_ES] = r->seg[SEG_SS] = data;
     r->seg[SEG_FS] = r->seg[SEG_GS] = data;
     r->seg[SEG_TR] = (X86Segment){ 0, 0, 0xFFFF, SEGF_P | SEGF_TYPE(0xB) };
+}
+
+bool x86_regs_set_msr(X86Regs *r, uint32_t index, uint64_t value)
+{
+    int n = r->nmsrs < 0 ? 0 : r->nmsrs;
+
+    for (int i = 0; i < n && i < X86_REGS_MAX_MSRS; i++) {
+        if (r->msrs[i].index == index) {
+            r->msrs[i].value = value;
+            return true;
+        }
+    }
+    if (n >= X86_REGS_MAX_MSRS)
+        return false;
+    r->msrs[n] = (X86Msr){ index, value };
+    r->nmsrs = n + 1;
+    return true;
+}
+
+uint64_t x86_msr_fit_phys_bits(uint32_t index, uint64_t value, unsigned phys_bits)
+{
+    bool physmask = index >= X86_MSR_MTRR_PHYSBASE0 &&
+                    index < X86_MSR_MTRR_PHYSBASE0 + 2 * X86_MSR_MTRR_VAR_MAX && (index & 1);
+
+    if (!physmask || phys_bits >= 64)
+        return value;
+    return value & ~(~0ull << phys_bits);
 }

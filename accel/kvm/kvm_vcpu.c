@@ -3,7 +3,8 @@
  * dispatched to the machine's address spaces under the machine lock, the
  * pause/resume handshake, and the architectural reset state (Intel SDM
  * vol. 3 §10.1 "Initialization overview", §11.4.7.1 local APIC state after
- * reset). Left out: guest debugging, SMM, user-space HLT/interrupt injection.
+ * reset) plus the loader's MSRs (x86_state.h). Left out: guest debugging,
+ * SMM, user-space HLT/interrupt injection.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE        /* pthread_setname_np */
@@ -117,6 +118,45 @@ static void vcpu_reset_msrs(KvmVcpu *v)
         log_mask_printf(LOG_KVM, "kvm: cpu %d: reset %d of %u MSRs\n", v->index, r, n);
 }
 
+/* MAXPHYADDR of our vCPUs: they get KVM's supported CPUID leaf 80000008h
+ * unchanged in EAX (kvm_cpuid.c). */
+static unsigned vcpu_phys_bits(const KvmState *ks)
+{
+    const struct kvm_cpuid2 *c = ks->supported_cpuid;
+
+    for (uint32_t i = 0; c && i < c->nent; i++)
+        if (c->entries[i].function == 0x80000008 && (c->entries[i].eax & 0xff))
+            return c->entries[i].eax & 0xff;
+    return 36;      /* SDM vol. 3 11.11.2.3: the width without that leaf */
+}
+
+/* The loader's MSRs (x86_state.h), after everything else of the state. */
+static void vcpu_load_msrs(KvmVcpu *v, const X86Regs *r)
+{
+    struct {
+        struct kvm_msrs hdr;
+        struct kvm_msr_entry e[X86_REGS_MAX_MSRS];
+    } msrs;
+    unsigned phys_bits = vcpu_phys_bits(v->ks);
+    int n = r->nmsrs < X86_REGS_MAX_MSRS ? r->nmsrs : X86_REGS_MAX_MSRS;
+
+    if (n <= 0)
+        return;
+    memset(&msrs, 0, sizeof(msrs));
+    for (int i = 0; i < n; i++) {
+        msrs.e[i].index = r->msrs[i].index;
+        msrs.e[i].data = x86_msr_fit_phys_bits(r->msrs[i].index, r->msrs[i].value, phys_bits);
+    }
+    msrs.hdr.nmsrs = (uint32_t)n;
+    /* KVM_SET_MSRS stops at the first MSR it refuses and returns the count set. */
+    int done = ioctl(v->fd, KVM_SET_MSRS, &msrs);
+    if (done < 0)
+        fatal("kvm: cpu %d: KVM_SET_MSRS failed: %s", v->index, strerror(errno));
+    if (done < n)
+        warn("kvm: cpu %d: MSR %#x <- %#llx from the loader refused; %d later ones not set",
+             v->index, msrs.e[done].index, (unsigned long long)msrs.e[done].data, n - done - 1);
+}
+
 /* Everything a reset (power-on or INIT) gives a CPU: `r` for the registers
  * the loader chooses, power-on values for the rest. */
 static void vcpu_load_reset(KvmVcpu *v, const X86Regs *r)
@@ -161,6 +201,7 @@ static void vcpu_load_reset(KvmVcpu *v, const X86Regs *r)
     dbg.dr7 = 0x400;
     VCPU_IOCTL(v, KVM_SET_DEBUGREGS, &dbg);
     vcpu_reset_msrs(v);
+    vcpu_load_msrs(v, r);
 
     /* Application processors wait for INIT-SIPI from the BSP; the in-kernel
      * LAPIC starts them at CS = vector << 8, IP = 0. */
@@ -178,6 +219,7 @@ static void vcpu_load_regs(KvmVcpu *v, const X86Regs *r)
     kvm_regs_from_x86(r, &kr, &sr);
     VCPU_IOCTL(v, KVM_SET_SREGS, &sr);
     VCPU_IOCTL(v, KVM_SET_REGS, &kr);
+    vcpu_load_msrs(v, r);
 }
 
 static KvmVcpu *vcpu_get(Machine *m, int cpu)
@@ -227,10 +269,16 @@ void kvm_vcpus_reset(Machine *m)
     kvm_vcpus_pause(m);
     for (int i = 0; i < ks->nvcpus; i++) {
         X86Regs r;
-        if (i == 0)
+        if (i == 0) {
             r = m->boot_regs;
-        else
+        } else {
+            /* APs: power-on registers, but the boot MSRs (x86_state.h). */
             x86_regs_reset(&r);
+            r.nmsrs = m->boot_regs.nmsrs < X86_REGS_MAX_MSRS ? m->boot_regs.nmsrs
+                                                             : X86_REGS_MAX_MSRS;
+            if (r.nmsrs > 0)
+                memcpy(r.msrs, m->boot_regs.msrs, (size_t)r.nmsrs * sizeof(r.msrs[0]));
+        }
         vcpu_load_reset(&ks->vcpus[i], &r);
         ks->vcpus[i].stopped = false;
     }

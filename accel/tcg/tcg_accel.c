@@ -280,6 +280,18 @@ static void tcg_vcpus_create(Machine *m)
     restore_intr_levels(ta);
 }
 
+/* An AP keeps its reset registers and takes the boot MSRs (x86_state.h):
+ * what firmware leaves in an AP it has programmed and put back to
+ * wait-for-SIPI. */
+static void ap_load_boot_msrs(CPUState *cpu, const X86Regs *boot)
+{
+    X86Regs r;
+    cpu->frontend->get_regs(cpu, &r);
+    r.nmsrs = boot->nmsrs < X86_REGS_MAX_MSRS ? boot->nmsrs : X86_REGS_MAX_MSRS;
+    memcpy(r.msrs, boot->msrs, (size_t)r.nmsrs * sizeof(r.msrs[0]));
+    cpu->frontend->set_regs(cpu, &r);
+}
+
 static void tcg_reset_vcpus(Machine *m)
 {
     TcgAccel *ta = tcg_accel(m);
@@ -295,6 +307,8 @@ static void tcg_reset_vcpus(Machine *m)
             cpu->halted = false;
             cpu->frontend->set_regs(cpu, &m->boot_regs);
         } else {
+            if (m->boot_regs.nmsrs > 0)
+                ap_load_boot_msrs(cpu, &m->boot_regs);
             cpu->halted = true;   /* waits for INIT/SIPI (the frontend's has_work) */
         }
         tlb_flush_all(cpu);

@@ -353,11 +353,23 @@ static void fe_cpu_reset(CPUState *cpu)
 static void fe_get_regs(CPUState *cpu, X86Regs *regs)
 {
     x86_cpu_get_regs(x86(cpu), regs);
+    regs->nmsrs = 0;
 }
 
+/* The loader's MSRs go through WRMSR's own checks; a value the CPU refuses
+ * is a loader bug, reported and skipped like the #GP a guest would get. */
 static void fe_set_regs(CPUState *cpu, const X86Regs *regs)
 {
-    x86_cpu_set_regs(x86(cpu), regs);
+    X86CPU *x = x86(cpu);
+    x86_cpu_set_regs(x, regs);
+    for (int i = 0; i < regs->nmsrs && i < X86_REGS_MAX_MSRS; i++) {
+        const X86Msr *msr = &regs->msrs[i];
+        uint64_t v = x86_msr_fit_phys_bits(msr->index, msr->value, x->phys_bits);
+        if (!x86_msr_write(x, msr->index, v)) {
+            warn("cpu %d: MSR %#x <- %#" PRIx64 " from the loader refused by WRMSR's checks",
+                 cpu->cpu_index, msr->index, v);
+        }
+    }
 }
 
 static void fe_dump_state(CPUState *cpu, FILE *out)

@@ -1,7 +1,8 @@
 /*
  * The PC physical memory map (INT 15h E820h layout, ACPI spec "System
  * Address Map Interfaces"): conventional RAM, EBDA, BIOS shadow, extended
- * RAM up to the PCI hole, IOAPIC/LAPIC/BIOS flash, RAM above 4 GiB.
+ * RAM up to the PCI hole, IOAPIC/LAPIC/BIOS flash, RAM above 4 GiB; and its
+ * MTRR memory types as firmware sets them (SDM vol. 3 11.11.2-11.11.4).
  * Leaves out SMRAM/TSEG and PCI BAR windows, which firmware does not report.
  */
 #include "hw/pc/e820.h"
@@ -133,4 +134,53 @@ void e820_multiboot_mem(const E820Table *t, uint32_t *mem_lower_kib,
     upper /= 1024;
     *mem_lower_kib = (uint32_t)(lower / 1024);
     *mem_upper_kib = upper > UINT32_MAX ? UINT32_MAX : (uint32_t)upper;
+}
+
+#define MTRR_PAGE      0x1000ull
+#define MTRR_FIXED_WB  0x0606060606060606ull   /* eight WB sub-ranges */
+
+bool pc_mtrr_setup(X86Regs *r, uint64_t lowmem)
+{
+    X86Regs n = *r;
+    bool ok = true;
+
+    if (n.nmsrs < 0 || n.nmsrs > X86_REGS_MAX_MSRS - PC_MTRR_MSRS)
+        return false;
+    ok &= x86_regs_set_msr(&n, X86_MSR_MTRR_FIX64K_00000, MTRR_FIXED_WB);
+    ok &= x86_regs_set_msr(&n, X86_MSR_MTRR_FIX16K_80000, MTRR_FIXED_WB);
+    /* 0xA0000-0xBFFFF: the VGA window, a device. */
+    ok &= x86_regs_set_msr(&n, X86_MSR_MTRR_FIX16K_A0000, 0);
+    /* 0xC0000-0xFFFFF: option ROM and BIOS shadow RAM (the ACPI tables of a
+     * direct boot): WB, as SeaBIOS leaves it, rather than a BIOS's WP. */
+    for (uint32_t i = 0; i < 8; i++)
+        ok &= x86_regs_set_msr(&n, X86_MSR_MTRR_FIX4K_C0000 + i, MTRR_FIXED_WB);
+
+    /* The hole [start, 4 GiB) top down: at each step the largest aligned
+     * power of two that ends at `end` and does not reach below start. Below
+     * 1 MiB the fixed ranges decide. */
+    uint64_t start = (lowmem + MTRR_PAGE - 1) & ~(MTRR_PAGE - 1);
+    uint64_t end = PC_HIGHMEM_BASE;
+    if (start < PC_HIGHRAM_BASE)
+        start = PC_HIGHRAM_BASE;
+    int var = 0;
+    while (start < end && var < PC_MTRR_HOLE_RANGES) {
+        uint64_t size = end & -end;
+        while (end - size < start)
+            size >>= 1;
+        end -= size;
+        ok &= x86_regs_set_msr(&n, X86_MSR_MTRR_PHYSBASE0 + 2 * var, end | X86_MTRR_UC);
+        ok &= x86_regs_set_msr(&n, X86_MSR_MTRR_PHYSBASE0 + 2 * var + 1,
+                               (X86_MTRR_MASK_BITS & ~(size - 1)) | X86_MTRR_MASK_VALID);
+        var++;
+    }
+    for (; var < PC_MTRR_VAR_COUNT; var++) {
+        ok &= x86_regs_set_msr(&n, X86_MSR_MTRR_PHYSBASE0 + 2 * var, 0);
+        ok &= x86_regs_set_msr(&n, X86_MSR_MTRR_PHYSBASE0 + 2 * var + 1, 0);
+    }
+    /* Enable last, as firmware does after filling the ranges. */
+    ok &= x86_regs_set_msr(&n, X86_MSR_MTRR_DEF_TYPE,
+                           X86_MTRR_DEF_E | X86_MTRR_DEF_FE | X86_MTRR_WB);
+    if (ok)
+        *r = n;
+    return ok;
 }

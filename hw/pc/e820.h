@@ -1,14 +1,17 @@
 /*
  * The PC physical memory map as firmware reports it (INT 15h AX=E820h, ACPI
  * spec "System Address Map Interfaces"), shared by the BIOS handoff, the
- * Linux zero page and the multiboot mmap. Leaves out E820_PMEM and extended
- * attributes (ACPI 3.0 20-byte entries only).
+ * Linux zero page and the multiboot mmap, and the memory types firmware
+ * gives it in the MTRRs (SDM vol. 3 11.11). Leaves out E820_PMEM and
+ * extended attributes (ACPI 3.0 20-byte entries only).
  */
 #ifndef MIMIC_HW_PC_E820_H
 #define MIMIC_HW_PC_E820_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "mimic/x86_state.h"
 
 #define E820_MAX 128             /* Linux's zero page holds 128 entries */
 
@@ -56,5 +59,28 @@ bool e820_is_ram(const E820Table *t, uint64_t addr, uint64_t size);
  * the first hole. */
 void e820_multiboot_mem(const E820Table *t, uint32_t *mem_lower_kib,
                         uint32_t *mem_upper_kib);
+
+/* Variable-range MTRRs every vCPU mimic builds has (MTRRcap.VCNT: tcg in
+ * cpu/x86/cpu.h, KVM's KVM_NR_VAR_MTRR); direct boot clears them all. */
+#define PC_MTRR_VAR_COUNT   8
+/* At most this many of them make the PCI hole UC, so that an OS still has
+ * some for its own use (write-combining without PAT). */
+#define PC_MTRR_HOLE_RANGES 6
+
+/*
+ * Program the MTRRs in r's MSR list the way PC firmware does (SeaBIOS and
+ * real BIOSes alike): MTRRs and fixed ranges enabled, default type WB; below
+ * 1 MiB WB except the VGA window 0xA0000-0xBFFFF (UC); the PCI hole from
+ * `lowmem` (end of RAM below 4 GiB, where pc.c's MMIO window starts) to
+ * 4 GiB UC. A variable range covers an aligned power of two, so the hole
+ * takes one range per set bit of its size, largest (highest) first; if that
+ * is more than PC_MTRR_HOLE_RANGES the lowest, smallest part of the hole
+ * stays WB (it holds no RAM, and an OS maps MMIO there UC through PAT).
+ * False if r's list has no room for the PC_MTRR_MSRS entries.
+ */
+#define PC_MTRR_MSRS (1 + 11 + 2 * PC_MTRR_VAR_COUNT)
+_Static_assert(PC_MTRR_MSRS <= X86_REGS_MAX_MSRS, "the MTRRs must fit an empty MSR list");
+_Static_assert(PC_MTRR_HOLE_RANGES <= PC_MTRR_VAR_COUNT, "more hole ranges than MTRRs");
+bool pc_mtrr_setup(X86Regs *r, uint64_t lowmem);
 
 #endif

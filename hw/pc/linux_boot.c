@@ -7,6 +7,7 @@
  * (screen_info stays zero: the machine is driven over the serial console).
  * With a host-unpacked vmlinux (bzimage.h) its ELF segments replace the
  * protected-mode code and the CPU starts in the kernel proper's startup_64.
+ * The MTRRs are handed over as a BIOS leaves them (e820.h pc_mtrr_setup).
  */
 #include "mimic/le.h"
 #include "hw/pc/linux_boot.h"
@@ -337,5 +338,9 @@ bool linux_boot_setup(uint8_t *ram, uint64_t ram_size,
     regs->rflags = 0x2;                  /* IF=0: interrupts off */
     regs->gpr[R_ESI] = LINUX_ZERO_PAGE_ADDR;
     regs->gpr[R_ESP] = LINUX_ZERO_PAGE_ADDR;
+    /* A BIOS would have enabled the MTRRs before running the boot loader;
+     * Linux sets up PAT only if it finds them on. x86_regs_flat32 emptied
+     * the MSR list, so they fit (e820.h). */
+    pc_mtrr_setup(regs, lowmem);
     return true;
 }

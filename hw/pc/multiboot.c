@@ -3,7 +3,8 @@
  * image format", 3.2 "Machine state", 3.3 "Boot information format").
  * Loads ELF PT_LOAD segments at p_paddr or the a.out-kludge range, places
  * modules, writes the MBI with memory, command line, modules, mmap and boot
- * loader name. Leaves out symbol tables, drives, APM, VBE and framebuffer.
+ * loader name; the MTRRs as a BIOS leaves them (e820.h). Leaves out symbol
+ * tables, drives, APM, VBE and framebuffer.
  */
 #include "mimic/le.h"
 #include "hw/pc/multiboot.h"
@@ -371,5 +372,8 @@ bool multiboot_setup(uint8_t *ram, uint64_t ram_size,
     regs->gpr[R_EAX] = MULTIBOOT_BOOTLOADER_MAGIC;
     regs->gpr[R_EBX] = MULTIBOOT_MBI_ADDR;
     regs->gpr[R_ESP] = MULTIBOOT_INFO_BASE;
+    /* Spec 3.2 leaves the rest of the machine as firmware set it up: the
+     * MTRRs a BIOS programs (x86_regs_flat32 emptied the MSR list). */
+    pc_mtrr_setup(regs, lowmem);
     return true;
 }

@@ -8,3 +8,4 @@
 #include "bios/geometry.c"
 #include "bios/eltorito.c"
 #include "bios/romfile_loader.c"
+#include "bios/mtrr.c"

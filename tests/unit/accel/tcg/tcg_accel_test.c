@@ -3,8 +3,8 @@
  * with the toy guest of tests/unit/tcg/toy_cpu.h registered as "x86_64":
  * the vCPU thread runs guest code, pause/resume stop and restart it, the
  * PIC's INTR (set_cpu_intr) interrupts a running and wakes a halted vCPU,
- * registers go through the frontend, shutdown joins; option errors are one
- * clear line. The accelerator file is included so its static ops are tested
+ * registers go through the frontend (boot MSRs to every vCPU), shutdown
+ * joins; option errors are one clear line. The accelerator file is included so its static ops are tested
  * without an exported symbol.
  */
 #include <sys/wait.h>
@@ -28,6 +28,19 @@ static uint32_t guest_word(uint64_t addr)
             struct timespec ts_ = { 0, 1000000 }; nanosleep(&ts_, NULL); } ok_; })
 
 static TCGFrontend toy_as_x86;
+
+/* What reset_vcpus handed each vCPU's set_regs (the toy CPU keeps no MSRs). */
+static X86Regs regs_set[2];
+static int regs_set_count[2];
+
+static void record_set_regs(CPUState *cpu, const X86Regs *r)
+{
+    if (cpu->cpu_index >= 0 && cpu->cpu_index < 2) {
+        regs_set[cpu->cpu_index] = *r;
+        regs_set_count[cpu->cpu_index]++;
+    }
+    toy_frontend.set_regs(cpu, r);
+}
 
 static void write_program(void)
 {
@@ -54,20 +67,36 @@ TEST_CASE(accel_lifecycle)
     memset(toy_ram, 0, TOY_RAM_SIZE);
     toy_as_x86 = toy_frontend;
     toy_as_x86.name = "x86_64";
+    toy_as_x86.set_regs = record_set_regs;
     tcg_frontend_register(&toy_as_x86);
     const AccelOps *ops = accel_find("tcg");
     CHECK(ops != NULL);
     write_program();
     toy_m.ncpus = 2;
     toy_m.boot_regs.rip = 0x1000;
+    toy_m.boot_regs.nmsrs = 2;
+    toy_m.boot_regs.msrs[0] = (X86Msr){ 0x250, 0x0606060606060606ull };
+    toy_m.boot_regs.msrs[1] = (X86Msr){ 0x2FF, 0xC06 };
 
     machine_lock();
     ops->init(&toy_m, "backend=interp,thread=single,tb-size=4");
     CHECK(!ops->kernel_irqchip(&toy_m));
     ops->vcpus_create(&toy_m);
     ops->reset_vcpus(&toy_m);
+    bool ap_waits = tcg_accel(&toy_m)->cpus[1]->halted;
     ops->start(&toy_m);
     machine_unlock();
+    /* Boot MSRs go to every vCPU (x86_state.h); the AP keeps its reset
+     * registers and still waits for INIT/SIPI. */
+    CHECK(ap_waits);
+    CHECK_EQ(regs_set_count[0], 1);
+    CHECK_EQ(regs_set[0].rip, 0x1000);
+    CHECK_EQ(regs_set[0].nmsrs, 2);
+    CHECK_EQ(regs_set_count[1], 1);
+    CHECK_EQ(regs_set[1].rip, 0);
+    CHECK_EQ(regs_set[1].nmsrs, 2);
+    CHECK_EQ(regs_set[1].msrs[1].index, 0x2FF);
+    CHECK_EQ(regs_set[1].msrs[1].value, 0xC06);
 
     CHECK(WAIT_FOR(guest_word(HB) > 1000));
     /* Paused: the counter stands still; resumed: it moves again. */

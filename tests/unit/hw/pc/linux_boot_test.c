@@ -2,7 +2,9 @@
  * Linux direct-boot tests: a synthetic bzImage is loaded into a RAM buffer
  * and the zero page, kernel/initrd/command line placement, GDT, page tables
  * and entry registers are checked against Documentation/arch/x86/boot.rst
- * and zero-page.rst (offsets below are taken from those documents).
+ * and zero-page.rst (offsets below are taken from those documents); the
+ * MTRRs handed over with the registers are evaluated by the SDM's rules
+ * (vol. 3 11.11) for several RAM sizes.
  */
 #include "test.h"
 
@@ -510,6 +512,209 @@ TEST_CASE(real_bzimage)
     free(k);
 }
 
+/* ---- MTRRs (SDM vol. 3 11.11; MSR numbers from vol. 4 table 2-2) ---- */
+
+#define MSR_PHYSBASE0 0x200
+#define MSR_FIX64K    0x250
+#define MSR_FIX16K    0x258
+#define MSR_FIX4K     0x268
+#define MSR_DEF_TYPE  0x2FF
+#define T_UC 0
+#define T_WB 6
+#define MASK_BITS 0x000FFFFFFFFFF000ull   /* the list's full-width PHYSMASK */
+
+static bool msr_get(const X86Regs *r, uint32_t index, uint64_t *v)
+{
+    for (int i = 0; i < r->nmsrs; i++) {
+        if (r->msrs[i].index == index) {
+            *v = r->msrs[i].value;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Memory type of `pa` as the CPU would derive it from these MSRs
+ * (11.11.2.2 fixed ranges, 11.11.4.1 precedences); -1: MTRRs off. */
+static int mtrr_type(const X86Regs *r, uint64_t pa)
+{
+    uint64_t def, v;
+    if (!msr_get(r, MSR_DEF_TYPE, &def) || !(def & (1u << 11)))
+        return -1;
+    if ((def & (1u << 10)) && pa < MiB) {
+        uint32_t msr;
+        unsigned sub;
+        if (pa < 0x80000) {
+            msr = MSR_FIX64K;
+            sub = (unsigned)(pa >> 16);
+        } else if (pa < 0xC0000) {
+            msr = MSR_FIX16K + (uint32_t)((pa - 0x80000) >> 17);
+            sub = (unsigned)((pa - 0x80000) >> 14) & 7;
+        } else {
+            msr = MSR_FIX4K + (uint32_t)((pa - 0xC0000) >> 15);
+            sub = (unsigned)((pa - 0xC0000) >> 12) & 7;
+        }
+        if (!msr_get(r, msr, &v))
+            return -2;
+        return (int)((v >> (8 * sub)) & 0xFF);
+    }
+    int type = -1;
+    for (uint32_t n = 0; n < 10; n++) {
+        uint64_t base, mask;
+        if (!msr_get(r, MSR_PHYSBASE0 + 2 * n, &base) ||
+            !msr_get(r, MSR_PHYSBASE0 + 2 * n + 1, &mask) || !(mask & (1u << 11)))
+            continue;
+        if ((pa & mask & MASK_BITS) != (base & mask & MASK_BITS))
+            continue;
+        int t = (int)(base & 0xFF);
+        if (t == T_UC)
+            return T_UC;              /* UC wins any overlap */
+        type = type < 0 ? t : (type == t ? t : 4 /* WT+WB -> WT */);
+    }
+    return type >= 0 ? type : (int)(def & 0xFF);
+}
+
+static int valid_var_ranges(const X86Regs *r)
+{
+    int n = 0;
+    for (uint32_t i = 0; i < 10; i++) {
+        uint64_t mask;
+        if (msr_get(r, MSR_PHYSBASE0 + 2 * i + 1, &mask) && (mask & (1u << 11)))
+            n++;
+    }
+    return n;
+}
+
+/* linux_boot_setup on a machine with `ram_size` bytes; the MSR list. */
+static bool boot_with_ram(uint64_t ram_size, X86Regs *r)
+{
+    size_t n;
+    uint8_t *k = make_bzimage(&n);
+    uint64_t low = ram_size > 0xC0000000ull ? 0xC0000000ull : ram_size;
+    uint8_t *ram = ram_alloc(low);
+    LinuxBootParams p = { .kernel = k, .kernel_size = n, .cmdline = "" };
+    const char *err = NULL;
+    bool ok = ram && linux_boot_setup(ram, ram_size, &p, r, &err);
+    if (ram)
+        munmap(ram, low);
+    free(k);
+    return ok;
+}
+
+/* What every layout must give: MTRRs and fixed ranges on, default WB, the
+ * VGA window UC, RAM below the hole WB, the top of 4 GiB (IOAPIC, LAPIC,
+ * flash) UC, RAM above 4 GiB WB, at most 6 variable ranges for the hole,
+ * each an aligned power of two. */
+static void check_common(const X86Regs *r, uint64_t ram_size)
+{
+    uint64_t low = ram_size > 0xC0000000ull ? 0xC0000000ull : ram_size, v;
+    CHECK(msr_get(r, MSR_DEF_TYPE, &v));
+    CHECK_EQ(v, (1u << 11) | (1u << 10) | T_WB);
+    CHECK_EQ(mtrr_type(r, 0), T_WB);
+    CHECK_EQ(mtrr_type(r, 0x9FC00), T_WB);
+    CHECK_EQ(mtrr_type(r, 0xA0000), T_UC);
+    CHECK_EQ(mtrr_type(r, 0xB8000), T_UC);
+    CHECK_EQ(mtrr_type(r, 0xBFFFF), T_UC);
+    CHECK_EQ(mtrr_type(r, 0xC0000), T_WB);
+    CHECK_EQ(mtrr_type(r, 0xE0000), T_WB);
+    CHECK_EQ(mtrr_type(r, 0xFFFF0), T_WB);
+    CHECK_EQ(mtrr_type(r, MiB), T_WB);
+    CHECK_EQ(mtrr_type(r, low / 2), T_WB);
+    CHECK_EQ(mtrr_type(r, low - 1), T_WB);
+    CHECK_EQ(mtrr_type(r, 0xFEC00000ull), T_UC);
+    CHECK_EQ(mtrr_type(r, 0xFEE00000ull), T_UC);
+    CHECK_EQ(mtrr_type(r, 0xFFFFFFFFull), T_UC);
+    CHECK_EQ(mtrr_type(r, 4 * GiB), T_WB);
+    if (ram_size > low)
+        CHECK_EQ(mtrr_type(r, 4 * GiB + (ram_size - low) - 1), T_WB);
+    CHECK(valid_var_ranges(r) >= 1 && valid_var_ranges(r) <= 6);
+    for (uint32_t i = 0; i < 10; i++) {
+        uint64_t base, mask;
+        if (!msr_get(r, MSR_PHYSBASE0 + 2 * i + 1, &mask) || !(mask & (1u << 11)))
+            continue;
+        CHECK(msr_get(r, MSR_PHYSBASE0 + 2 * i, &base));
+        uint64_t size = (~mask & MASK_BITS) + 0x1000;
+        CHECK_EQ(size & (size - 1), 0);           /* contiguous mask: a power of two */
+        CHECK_EQ(base & (size - 1) & ~0xFFFull, 0);   /* aligned to it */
+        CHECK_EQ(mask & ~(MASK_BITS | (1u << 11)), 0);
+    }
+}
+
+TEST_CASE(mtrrs_512m_hole_in_three_ranges)
+{
+    X86Regs r;
+    CHECK(boot_with_ram(512 * MiB, &r));
+    check_common(&r, 512 * MiB);
+    /* [512 MiB, 4 GiB) = 2 GiB + 1 GiB + 512 MiB, largest first. */
+    uint64_t v;
+    CHECK(msr_get(&r, MSR_PHYSBASE0, &v));
+    CHECK_EQ(v, 0x80000000ull | T_UC);
+    CHECK(msr_get(&r, MSR_PHYSBASE0 + 1, &v));
+    CHECK_EQ(v, 0x000FFFFF80000800ull);
+    CHECK(msr_get(&r, MSR_PHYSBASE0 + 2, &v));
+    CHECK_EQ(v, 0x40000000ull | T_UC);
+    CHECK(msr_get(&r, MSR_PHYSBASE0 + 4, &v));
+    CHECK_EQ(v, 0x20000000ull | T_UC);
+    CHECK(msr_get(&r, MSR_PHYSBASE0 + 5, &v));
+    CHECK_EQ(v, 0x000FFFFFE0000800ull);
+    CHECK_EQ(valid_var_ranges(&r), 3);
+    /* The other five of the eight are cleared, as firmware does. */
+    CHECK(msr_get(&r, MSR_PHYSBASE0 + 2 * 7 + 1, &v));
+    CHECK_EQ(v, 0);
+    CHECK(!msr_get(&r, MSR_PHYSBASE0 + 2 * 8, &v));   /* beyond MTRRcap.VCNT = 8 */
+    CHECK_EQ(mtrr_type(&r, 512 * MiB), T_UC);
+    CHECK_EQ(r.nmsrs, 1 + 11 + 16);
+}
+
+TEST_CASE(mtrrs_hole_from_3g_and_ram_above_4g)
+{
+    /* 3 GiB and more: low RAM stops at the hole, one 1 GiB range covers it. */
+    static const uint64_t sizes[] = { 3 * GiB, 4 * GiB, 6 * GiB };
+    for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        X86Regs r;
+        uint64_t v;
+        CHECK(boot_with_ram(sizes[i], &r));
+        check_common(&r, sizes[i]);
+        CHECK_EQ(valid_var_ranges(&r), 1);
+        CHECK(msr_get(&r, MSR_PHYSBASE0, &v));
+        CHECK_EQ(v, 0xC0000000ull | T_UC);
+        CHECK_EQ(mtrr_type(&r, 0xBFFFF000ull), T_WB);
+        CHECK_EQ(mtrr_type(&r, 0xC0000000ull), T_UC);
+    }
+}
+
+TEST_CASE(mtrrs_odd_sizes)
+{
+    X86Regs r;
+    /* 128 MiB: 5 ranges, the whole hole UC. */
+    CHECK(boot_with_ram(128 * MiB, &r));
+    check_common(&r, 128 * MiB);
+    CHECK_EQ(valid_var_ranges(&r), 5);
+    CHECK_EQ(mtrr_type(&r, 128 * MiB), T_UC);
+    /* 1000 MiB: 2 GiB + 1 GiB + 16 MiB + 8 MiB. */
+    CHECK(boot_with_ram(1000 * MiB, &r));
+    check_common(&r, 1000 * MiB);
+    CHECK_EQ(valid_var_ranges(&r), 4);
+    CHECK_EQ(mtrr_type(&r, 1000 * MiB), T_UC);
+    CHECK_EQ(mtrr_type(&r, 1000 * MiB - 0x1000), T_WB);
+    /* 100 MiB would need 8 (4+8+16 MiB, then 128 MiB .. 2 GiB): the six
+     * largest cover [112 MiB, 4 GiB); 100..112 MiB, no RAM, stays WB. */
+    CHECK(boot_with_ram(100 * MiB, &r));
+    check_common(&r, 100 * MiB);
+    CHECK_EQ(valid_var_ranges(&r), 6);
+    CHECK_EQ(mtrr_type(&r, 100 * MiB), T_WB);
+    CHECK_EQ(mtrr_type(&r, 112 * MiB - 1), T_WB);
+    CHECK_EQ(mtrr_type(&r, 112 * MiB), T_UC);
+    /* Not a whole page: the page holding RAM's last bytes stays WB; the
+     * hole from the next page needs 19 ranges, the six largest cover
+     * [96 MiB, 4 GiB). */
+    CHECK(boot_with_ram(64 * MiB + 0x800, &r));
+    check_common(&r, 64 * MiB + 0x800);
+    CHECK_EQ(mtrr_type(&r, 64 * MiB + 0x7FF), T_WB);
+    CHECK_EQ(mtrr_type(&r, 96 * MiB - 1), T_WB);
+    CHECK_EQ(mtrr_type(&r, 96 * MiB), T_UC);
+}
+
 int main(void)
 {
     RUN(zero_page_fields);
@@ -520,5 +725,8 @@ int main(void)
     RUN(initrd_limits);
     RUN(errors);
     RUN(real_bzimage);
+    RUN(mtrrs_512m_hole_in_three_ranges);
+    RUN(mtrrs_hole_from_3g_and_ram_above_4g);
+    RUN(mtrrs_odd_sizes);
     TEST_EXIT();
 }

@@ -360,6 +360,29 @@ TEST_CASE(errors)
     free(k);
 }
 
+/* Spec 3.2 leaves the machine as firmware set it up: MTRRs on (SDM vol. 3
+ * 11.11.2.1 IA32_MTRR_DEF_TYPE = E | FE | WB), the VGA window UC (FIX16K_A0000
+ * all UC) and the top of 4 GiB UC through variable range 0. */
+TEST_CASE(mtrrs_as_firmware_leaves_them)
+{
+    uint8_t *k = make_elf32();
+    uint8_t *ram = calloc(1, RAM_SIZE);
+    X86Regs r;
+    const char *err = NULL;
+    CHECK(multiboot_setup(ram, RAM_SIZE, k, ELF_SIZE, "", NULL, 0, NULL, &r, &err));
+    bool def = false, vga = false, top = false;
+    for (int i = 0; i < r.nmsrs; i++) {
+        uint32_t idx = r.msrs[i].index;
+        uint64_t v = r.msrs[i].value;
+        def |= idx == 0x2FF && v == 0xC06;
+        vga |= idx == 0x259 && v == 0;
+        top |= idx == 0x200 && v == 0x80000000ull;   /* [2 GiB, 4 GiB) UC */
+    }
+    CHECK(def && vga && top);
+    free(ram);
+    free(k);
+}
+
 int main(void)
 {
     RUN(probe);
@@ -368,5 +391,6 @@ int main(void)
     RUN(aout_kludge);
     RUN(elf64);
     RUN(errors);
+    RUN(mtrrs_as_firmware_leaves_them);
     TEST_EXIT();
 }
