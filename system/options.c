@@ -37,7 +37,8 @@ static void usage(void)
            "  -append TEXT         kernel command line\n"
            "  -bios FILE           PC firmware image (default: mimic's own BIOS)\n"
            "  -boot [order=]DRIVES[,once=DRIVES][,menu=on|off]\n"
-           "                       boot order: a floppy, c hard disk, d CD-ROM, n network\n"
+           "                       boot order: a floppy, c hard disk, d CD-ROM, n network;\n"
+           "                       once= for the first boot only, order= after a reset\n"
            "Disks:\n"
            "  -drive file=FILE[,format=raw|qcow2][,if=ide|none][,index=0..3]\n"
            "         [,media=disk|cdrom][,readonly=on|off][,snapshot=on|off][,id=NAME]\n"
@@ -368,10 +369,10 @@ static void parse_boot(MachineOptions *o, const char *val)
         else
             fatal("-boot %s: unknown key '%s' (mimic has order, once, menu)", val, key);
     }
-    /* once= wins for the boot that follows; MachineOptions keeps one order. */
+    /* Each -boot sets only what it names (QEMU merges repeated -boot). */
     if (once)
-        o->boot_order = once;
-    else if (order)
+        o->boot_once = once;
+    if (order)
         o->boot_order = order;
 }
 

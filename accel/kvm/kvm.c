@@ -155,14 +155,6 @@ static void kvm_init(Machine *m, const char *opts)
     if (ks->max_vcpus <= 0)
         ks->max_vcpus = 4;
 
-    if (ioctl(ks->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0)
-        fatal("kvm: KVM_SET_TSS_ADDR failed: %s", strerror(errno));
-    if (kvm_check(ks, KVM_CAP_SET_IDENTITY_MAP_ADDR)) {
-        uint64_t addr = KVM_IDENTITY_MAP_ADDR;
-        if (ioctl(ks->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &addr) < 0)
-            fatal("kvm: KVM_SET_IDENTITY_MAP_ADDR failed: %s", strerror(errno));
-    }
-
     if (!kvm_check(ks, KVM_CAP_IRQCHIP) || !kvm_check(ks, KVM_CAP_PIT2))
         fatal("kvm: this KVM has no in-kernel irqchip/PIT; use -accel tcg");
     if (ioctl(ks->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
@@ -219,6 +211,90 @@ static void kvm_set_irq(Machine *m, int gsi, int level)
         log_mask_printf(LOG_KVM, "kvm: KVM_IRQ_LINE %d failed: %s\n", gsi, strerror(errno));
 }
 
+/* ---- KVM's own guest pages ---- */
+
+/* Whether [base, base + size) touches any range of the flat view; its first
+ * such range in *hit. */
+static bool range_mapped(Machine *m, uint64_t base, uint64_t size, const FlatRange **hit)
+{
+    size_t n;
+    const FlatRange *fr = address_space_flat(m->mem, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (fr[i].start < base + size && base < fr[i].end) {
+            *hit = &fr[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A machine that named no place: the highest page-aligned gap below 4 GiB
+ * (where real-mode code can reach it) of the flat view, or 0. */
+static uint64_t find_accel_pages(Machine *m)
+{
+    const uint64_t size = MACHINE_ACCEL_PAGES_SIZE, top = 1ull << 32;
+    size_t n;
+    const FlatRange *fr = address_space_flat(m->mem, &n);
+    const FlatRange *hit;
+    uint64_t best = 0;
+    for (size_t i = 0; i <= n; i++) {
+        /* Candidates: right below 4 GiB and right below each range. */
+        uint64_t end = i < n ? fr[i].start : top;
+        if (end > top || end < size + KVM_PAGE_SIZE)
+            continue;
+        uint64_t base = (end - size) & ~(uint64_t)(KVM_PAGE_SIZE - 1);
+        if (base > best && !range_mapped(m, base, size, &hit))
+            best = base;
+    }
+    return best;
+}
+
+/* VMX without "unrestricted guest" runs real mode as vm86 under a TSS of 3
+ * pages and, with EPT, an identity-mapped page table of one page, both in
+ * guest-physical memory that KVM allocates itself (api.rst: KVM_SET_TSS_ADDR,
+ * KVM_SET_IDENTITY_MAP_ADDR); a memory slot over them would fail. They go
+ * where the machine left room, once its memory map exists and before the
+ * first vCPU (the identity map cannot move after that). */
+static void place_accel_pages(Machine *m)
+{
+    KvmState *ks = kvm_state(m);
+    const uint64_t size = MACHINE_ACCEL_PAGES_SIZE;
+    const FlatRange *hit;
+    if (!m->accel_pages_base && m->mem)
+        m->accel_pages_base = find_accel_pages(m);
+    uint64_t base = m->accel_pages_base;
+    if (!base)
+        fatal("kvm: no free %u KiB below 4 GiB for KVM's real-mode TSS and identity map; "
+              "the memory map is full", MACHINE_ACCEL_PAGES_SIZE >> 10);
+    if (base & (KVM_PAGE_SIZE - 1) || base + size > (1ull << 32))
+        fatal("internal error: KVM's pages at 0x%llx must be page-aligned below 4 GiB",
+              (unsigned long long)base);
+    if (m->mem && range_mapped(m, base, size, &hit))
+        fatal("kvm: '%s' at 0x%llx-0x%llx covers 0x%llx-0x%llx, where KVM keeps its real-mode "
+              "TSS and identity map; make the firmware or the device smaller",
+              hit->mr && hit->mr->name ? hit->mr->name : "?", (unsigned long long)hit->start,
+              (unsigned long long)hit->end - 1, (unsigned long long)base,
+              (unsigned long long)(base + size - 1));
+    /* The identity-map page first, the TSS in the 3 pages after it. */
+    if (kvm_check(ks, KVM_CAP_SET_IDENTITY_MAP_ADDR)) {
+        uint64_t addr = base;
+        if (ioctl(ks->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &addr) < 0)
+            fatal("kvm: KVM_SET_IDENTITY_MAP_ADDR failed: %s", strerror(errno));
+    }
+    if (ioctl(ks->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)(base + KVM_PAGE_SIZE)) < 0)
+        fatal("kvm: KVM_SET_TSS_ADDR failed: %s", strerror(errno));
+    log_mask_printf(LOG_KVM, "kvm: identity map at 0x%llx, real-mode TSS at 0x%llx\n",
+                    (unsigned long long)base, (unsigned long long)(base + KVM_PAGE_SIZE));
+}
+
+static void kvm_create_vcpus(Machine *m)
+{
+    KvmState *ks = kvm_state(m);
+    if (!ks->vcpus)
+        place_accel_pages(m);
+    kvm_vcpus_create(m);
+}
+
 /* ---- memory slots ---- */
 
 static void slot_set(KvmState *ks, int id, const KvmSlot *s)
@@ -245,13 +321,37 @@ static bool slot_equal(const KvmSlot *a, const KvmSlot *b)
     return a->gpa == b->gpa && a->size == b->size && a->host == b->host && a->flags == b->flags;
 }
 
-/* Turn the flat view's RAM/ROM ranges into the wanted slot list, merging
- * neighbours that are contiguous in both guest and host memory. */
+/* Append [start, end) at `host` to the wanted list, merged with the last
+ * entry when contiguous in both guest and host memory. */
+static void slot_want(KvmState *ks, KvmSlot *want, int *nwant, uint64_t start, uint64_t end,
+                      uint64_t host, uint32_t flags)
+{
+    if (start >= end)
+        return;
+    if (*nwant > 0) {
+        KvmSlot *prev = &want[*nwant - 1];
+        if (prev->gpa + prev->size == start && prev->host + prev->size == host &&
+            prev->flags == flags) {
+            prev->size += end - start;
+            return;
+        }
+    }
+    if (*nwant >= ks->max_slots)
+        fatal("kvm: the guest memory map needs more than the %d memory slots KVM allows",
+              ks->max_slots);
+    want[(*nwant)++] = (KvmSlot){ .used = true, .gpa = start, .size = end - start,
+                                  .host = host, .flags = flags };
+}
+
+/* Turn the flat view's RAM/ROM ranges into the wanted slot list. KVM's own
+ * pages stay out of every slot: only a guest moving a RAM BAR there puts
+ * memory on them, and that part is then served through MMIO exits. */
 static int slots_wanted(KvmState *ks, KvmSlot *want)
 {
     size_t n;
     const FlatRange *fr = address_space_flat(ks->m->mem, &n);
     int nwant = 0;
+    uint64_t own = ks->m->accel_pages_base, own_end = own + MACHINE_ACCEL_PAGES_SIZE;
 
     for (size_t i = 0; i < n; i++) {
         const MemoryRegion *mr = fr[i].mr;
@@ -278,19 +378,18 @@ static int slots_wanted(KvmState *ks, KvmSlot *want)
                 ks->warned_rom = true;
             }
         }
-        if (nwant > 0) {
-            KvmSlot *prev = &want[nwant - 1];
-            if (prev->gpa + prev->size == start && prev->host + prev->size == host &&
-                prev->flags == flags) {
-                prev->size += end - start;
-                continue;
-            }
+        if (own && start < own_end && own < end) {
+            guest_error("kvm: memory region '%s' at 0x%llx-0x%llx covers KVM's pages at "
+                        "0x%llx; that part is emulated\n", mr->name ? mr->name : "?",
+                        (unsigned long long)start, (unsigned long long)end - 1,
+                        (unsigned long long)own);
+            if (start < own)
+                slot_want(ks, want, &nwant, start, own, host, flags);
+            if (own_end < end)
+                slot_want(ks, want, &nwant, own_end, end, host + (own_end - start), flags);
+            continue;
         }
-        if (nwant >= ks->max_slots)
-            fatal("kvm: the guest memory map needs more than the %d memory slots KVM allows",
-                  ks->max_slots);
-        want[nwant++] = (KvmSlot){ .used = true, .gpa = start, .size = end - start,
-                                   .host = host, .flags = flags };
+        slot_want(ks, want, &nwant, start, end, host, flags);
     }
     return nwant;
 }
@@ -386,7 +485,7 @@ static const AccelOps kvm_accel_ops = {
     .init = kvm_init,
     .kernel_irqchip = kvm_kernel_irqchip,
     .set_irq = kvm_set_irq,
-    .vcpus_create = kvm_vcpus_create,
+    .vcpus_create = kvm_create_vcpus,
     .start = kvm_vcpus_start,
     .pause_all = kvm_vcpus_pause,
     .resume_all = kvm_vcpus_resume,

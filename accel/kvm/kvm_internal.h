@@ -17,11 +17,6 @@
 #include "mimic/x86_state.h"
 
 #define KVM_API_VERSION_REQUIRED 12
-/* Three pages for the real-mode TSS and one for the identity-mapped page
- * table that VMX needs for real mode; just below a 256 KiB BIOS at the top
- * of 4 GiB, where nothing else is mapped. */
-#define KVM_TSS_ADDR          0xfffbd000u
-#define KVM_IDENTITY_MAP_ADDR 0xfffbc000u
 /* Our slot table; KVM itself usually allows far more (KVM_CAP_NR_MEMSLOTS). */
 #define KVM_MAX_SLOTS 256
 #define KVM_PAGE_SIZE 4096u

@@ -1,13 +1,16 @@
 /*
  * The PC physical memory map (INT 15h E820h layout, ACPI spec "System
  * Address Map Interfaces"): conventional RAM, EBDA, BIOS shadow, extended
- * RAM up to the PCI hole, IOAPIC/LAPIC/BIOS flash, RAM above 4 GiB; and its
- * MTRR memory types as firmware sets them (SDM vol. 3 11.11.2-11.11.4).
+ * RAM up to the PCI hole, IOAPIC/LAPIC/accelerator pages/BIOS flash, RAM
+ * above 4 GiB; and its MTRR memory types as firmware sets them (SDM vol. 3
+ * 11.11.2-11.11.4).
  * Leaves out SMRAM/TSEG and PCI BAR windows, which firmware does not report.
  */
 #include "hw/pc/e820.h"
 
 #include <string.h>
+
+#include "mimic/machine.h"
 
 uint64_t pc_lowmem_size(uint64_t ram_size)
 {
@@ -42,6 +45,7 @@ void e820_build_pc(E820Table *t, uint64_t ram_size)
         put(t, PC_HIGHRAM_BASE, low - PC_HIGHRAM_BASE, E820_RAM);
     put(t, PC_IOAPIC_BASE, 0x1000, E820_RESERVED);
     put(t, PC_LAPIC_BASE, 0x1000, E820_RESERVED);
+    put(t, PC_ACCEL_PAGES_BASE, MACHINE_ACCEL_PAGES_SIZE, E820_RESERVED);
     put(t, PC_BIOS_ROM_BASE, PC_HIGHMEM_BASE - PC_BIOS_ROM_BASE, E820_RESERVED);
     put(t, PC_HIGHMEM_BASE, pc_highmem_size(ram_size), E820_RAM);
 }

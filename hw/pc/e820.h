@@ -32,6 +32,12 @@
 #define PC_IOAPIC_BASE  0xFEC00000ull
 #define PC_LAPIC_BASE   0xFEE00000ull
 #define PC_BIOS_ROM_BASE 0xFFFC0000ull /* 256 KiB BIOS image below 4 GiB */
+/* MACHINE_ACCEL_PAGES_SIZE (16 KiB) mapped by nothing and reserved in every
+ * map, under every accelerator, for KVM's real-mode TSS and identity map
+ * (Machine.accel_pages_base). It ends where the largest firmware image may
+ * start (pc_firmware.h checks) and lies above the LAPIC page and below the
+ * PCI window's end (the IOAPIC), so no firmware, device or BAR lands on it. */
+#define PC_ACCEL_PAGES_BASE 0xFEFFC000ull
 
 typedef struct E820Table {
     int count;

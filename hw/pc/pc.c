@@ -128,6 +128,7 @@ static void pc_init(Machine *m)
     if (m->opts->ram_size < (2ull << 20))
         fatal("-m: the pc machine needs at least 2 MiB of RAM");
     pc_map_ram(m);
+    m->accel_pages_base = PC_ACCEL_PAGES_BASE;   /* e820.c reserves them */
 
     b->irq = pc_irq_create(m);    /* fills m->gsi[] */
 

@@ -32,9 +32,17 @@
 
 struct PcFirmware {
     FwCfg *fw_cfg;
+    Rtc *rtc;
     uint8_t *rom;
     uint32_t size;
+    const char *order;        /* -boot order= or the machine's default */
+    bool once_pending;        /* -boot once= holds until the first reset */
+    bool powered_on;          /* pc_firmware_load has run once */
 };
+
+_Static_assert(PC_ACCEL_PAGES_BASE + MACHINE_ACCEL_PAGES_SIZE <=
+               PC_HIGHMEM_BASE - PC_FIRMWARE_MAX_SIZE,
+               "the largest firmware image would cover the accelerator's pages");
 
 typedef struct FwE820 {
     uint64_t addr, len;
@@ -48,6 +56,7 @@ int pc_firmware_e820(uint64_t ram_size, uint32_t bios_size, uint8_t *buf, int ma
     e[n++] = (FwE820){ 0, pc_lowmem_size(ram_size), E820_RAM };
     if (pc_highmem_size(ram_size))
         e[n++] = (FwE820){ PC_HIGHMEM_BASE, pc_highmem_size(ram_size), E820_RAM };
+    e[n++] = (FwE820){ PC_ACCEL_PAGES_BASE, MACHINE_ACCEL_PAGES_SIZE, E820_RESERVED };
     if (bios_size)
         e[n++] = (FwE820){ PC_HIGHMEM_BASE - bios_size, bios_size, E820_RESERVED };
     if (n > max)
@@ -179,6 +188,19 @@ static char *own_bios_path(char *tried, size_t tried_len)
     return NULL;
 }
 
+/* SeaBIOS and our BIOS read the order from CMOS; fw_cfg's BOOT_DEVICE
+ * (the first letter) is what QEMU keeps beside it. Checked at init. */
+static void set_boot_order(PcFirmware *f, const char *order)
+{
+    const char *err;
+    uint8_t r3d, r38;
+    if (!pc_boot_order_cmos(order, &r3d, &r38, &err))
+        fatal("internal error: -boot %s: %s", order, err);
+    rtc_set_cmos(f->rtc, CMOS_BOOT_FLAG2, r3d);
+    rtc_set_cmos(f->rtc, CMOS_BOOT_FLAG1, r38);
+    fw_cfg_add_i16(f->fw_cfg, FW_CFG_BOOT_DEVICE, (uint16_t)order[0]);
+}
+
 static void load_image(PcFirmware *f, const MachineOptions *o)
 {
     const char *path = o->bios;
@@ -225,13 +247,16 @@ PcFirmware *pc_firmware_init(Machine *m, PciBus *pci, Rtc *rtc, const AcpiConfig
     as_map_rom(m->mem, "bios-low", PC_HIGHRAM_BASE - low, low, tail);
     i440fx_use_firmware(pci, tail, (uint32_t)(PC_HIGHRAM_BASE - low));
 
-    const char *order = o->boot_order && *o->boot_order ? o->boot_order : PC_DEFAULT_BOOT_ORDER;
+    f->rtc = rtc;
+    f->order = o->boot_order && *o->boot_order ? o->boot_order : PC_DEFAULT_BOOT_ORDER;
+    f->once_pending = o->boot_once != NULL;
+    const char *order = f->once_pending ? o->boot_once : f->order;   /* this boot's */
     const char *err;
     uint8_t r3d, r38;
-    if (!pc_boot_order_cmos(order, &r3d, &r38, &err))
-        fatal("-boot %s: %s", order, err);
-    rtc_set_cmos(rtc, CMOS_BOOT_FLAG2, r3d);
-    rtc_set_cmos(rtc, CMOS_BOOT_FLAG1, r38);
+    if (!pc_boot_order_cmos(f->order, &r3d, &r38, &err))
+        fatal("-boot order=%s: %s", f->order, err);
+    if (f->once_pending && !pc_boot_order_cmos(o->boot_once, &r3d, &r38, &err))
+        fatal("-boot once=%s: %s", o->boot_once, err);
 
     f->fw_cfg = fw_cfg_create(m->io, FW_CFG_IO_BASE, m->mem);
     machine_add_reset(m, (void (*)(void *))fw_cfg_reset, f->fw_cfg);
@@ -250,11 +275,19 @@ PcFirmware *pc_firmware_init(Machine *m, PciBus *pci, Rtc *rtc, const AcpiConfig
         .own_bios = o->bios == NULL,
     };
     pc_firmware_fill_fw_cfg(f->fw_cfg, &info);
+    set_boot_order(f, order);
     return f;
 }
 
 void pc_firmware_load(PcFirmware *f, Machine *m)
 {
-    (void)f;
+    /* QEMU's -boot once=: the power-on boot only. From the first reset on
+     * (guest or monitor) the machine boots by order= again; CMOS written
+     * by the guest survives later resets, as battery-backed RAM does. */
+    if (f->powered_on && f->once_pending) {
+        set_boot_order(f, f->order);
+        f->once_pending = false;
+    }
+    f->powered_on = true;
     x86_regs_reset(&m->boot_regs);
 }

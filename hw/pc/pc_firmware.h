@@ -50,8 +50,8 @@ void pc_firmware_fill_fw_cfg(FwCfg *fw, const PcFirmwareInfo *info);
 
 /* "etc/e820": 20-byte little-endian {u64 address, u64 length, u32 type}
  * entries (QEMU's layout): RAM from 0 (firmware carves the legacy holes
- * itself), RAM above 4 GiB, the firmware image reserved. Returns the count
- * written (at most max). */
+ * itself), RAM above 4 GiB, the accelerator's pages (PC_ACCEL_PAGES_BASE)
+ * and the firmware image reserved. Returns the count written (at most max). */
 int pc_firmware_e820(uint64_t ram_size, uint32_t bios_size, uint8_t *buf, int max);
 #define PC_FW_E820_ENTRY_SIZE 20
 
@@ -64,11 +64,12 @@ bool pc_boot_order_cmos(const char *order, uint8_t *reg3d, uint8_t *reg38, const
 
 /* With no -kernel: load -bios FILE (or BUILD/bios/bios.bin), map it at
  * 4 GiB - size and its last 128 KiB at 0xE0000 under the PAM registers,
- * create fw_cfg and fill it, write the boot order into CMOS. User errors
- * are fatal, one line. */
+ * create fw_cfg and fill it, write the boot order (-boot once= if given,
+ * else order=) into CMOS and fw_cfg. User errors are fatal, one line. */
 PcFirmware *pc_firmware_init(Machine *m, PciBus *pci, Rtc *rtc, const AcpiConfig *acpi);
 /* At power-on and every reset: the boot CPU starts at the reset vector
- * (F000:FFF0, CS base 0xFFFF0000). */
+ * (F000:FFF0, CS base 0xFFFF0000). The first reset after power-on puts
+ * -boot order= in place of once=. */
 void pc_firmware_load(PcFirmware *fw, Machine *m);
 
 #endif

@@ -54,7 +54,8 @@ typedef struct MachineOptions {
     DriveOptions drives[MACHINE_MAX_DRIVES];
     int ndrives;
     const char *bios;             /* -bios FILE; NULL: our own BIOS */
-    const char *boot_order;       /* -boot order=... / once=... / letters: QEMU's a,c,d,n */
+    const char *boot_order;       /* -boot order= / letters: QEMU's a,c,d,n; NULL: the machine's */
+    const char *boot_once;        /* -boot once=: the order of the first boot only; NULL: none */
     bool boot_menu;               /* -boot menu=on */
     const char *monitor;          /* -monitor SPEC (checked); NULL: the default */
 } MachineOptions;
@@ -85,6 +86,7 @@ typedef struct ResetHandler {
 } ResetHandler;
 
 #define MACHINE_MAX_RESET_HANDLERS 128
+#define MACHINE_ACCEL_PAGES_SIZE 0x4000u   /* 4 pages: KVM's identity map + 3-page TSS */
 
 struct Machine {
     const MachineType *type;
@@ -99,6 +101,12 @@ struct Machine {
     X86Regs boot_regs;
     const AccelOps *accel;
     void *accel_state;
+    /* MACHINE_ACCEL_PAGES_SIZE bytes of guest-physical space that the machine
+     * maps nothing into and reserves in its memory map, for pages the
+     * accelerator places itself (KVM on Intel VMX: the real-mode TSS and the
+     * identity-map page table). Set by MachineType.init; 0: none set, the
+     * accelerator picks a gap of the memory map. */
+    uint64_t accel_pages_base;
     IrqLine *gsi[MACHINE_MAX_GSI];   /* ISA/PCI interrupt inputs of the platform */
     Chardev *serial[MACHINE_MAX_SERIAL];
     ResetHandler resets[MACHINE_MAX_RESET_HANDLERS];

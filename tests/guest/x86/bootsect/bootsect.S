@@ -3,11 +3,15 @@
  * mimic's own): loaded at 0000:7C00 with DL = boot drive (BIOS Boot
  * Specification 1.01, 6.5.1), it reports on COM1 and exits through
  * isa-debug-exit (port 0xF4): 0x10 on success (status 33), 0x01 on failure.
- * It checks DL = 0x80, INT 13h CHS read (AH=02h) and EDD (AH=41h/42h) of
- * sectors 1 and 2 of the image, and that INT 15h E820 reports RAM at 1 MiB.
+ * It checks DL = 0x80, INT 13h CHS read (AH=02h) of sector 1 and EDD
+ * (AH=41h/42h) of sectors 2-3, and that INT 15h E820 reports RAM at 1 MiB.
+ * Sector 3 holds reboot_once: with its flag set (byte 1536 of the image,
+ * written by bootsect/run into a copy) the first boot resets the machine.
  * Assembled with GNU as; sectors 1 and 2 carry the strings it expects.
  */
     .code16
+    .equ CMOS_SCRATCH, 0x4F         /* no BIOS of a QEMU-style PC uses it */
+    .equ REBOOTED, 0xA5
     .text
     .globl _start
 _start:
@@ -42,7 +46,8 @@ main:
     mov $sig1, %di
     call check
 
-    /* INT 13h AH=41h: EDD present; AH=42h: read LBA 2 through a packet. */
+    /* INT 13h AH=41h: EDD present; AH=42h: read LBA 2-3 through a packet
+     * to 0x8000 (sector 3 then sits at its link address 0x8200). */
     mov $0x41, %ah
     mov $0x55AA, %bx
     mov boot_drive, %dl
@@ -55,9 +60,10 @@ main:
     mov $dap, %si
     int $0x13
     jc fail
-    mov $0x9000, %si
+    mov $0x8000, %si
     mov $sig2, %di
     call check
+    call reboot_once
 
     /* INT 15h E820: walk the map; some RAM entry must cover 1 MiB. */
     xor %ebx, %ebx
@@ -168,12 +174,12 @@ hexdigit:
     add $('A' - '9' - 1), %al
     jmp putc
 
-/* EDD disk address packet: 16 bytes, 1 sector, to 0000:9000, LBA 2. */
+/* EDD disk address packet: 16 bytes, 2 sectors, to 0000:8000, LBA 2. */
     .balign 4
 dap:
     .byte 16, 0
-    .word 1
-    .word 0x9000, 0
+    .word 2
+    .word 0x8000, 0
     .quad 2
 
 boot_drive: .byte 0
@@ -192,4 +198,32 @@ sig2:       .asciz "bootsect: sector 2 (EDD)"
     .asciz "bootsect: sector 1 (CHS)"
     .org 1024
     .asciz "bootsect: sector 2 (EDD)"
+
+/* Sector 3. With reboot_flag set, the first boot marks CMOS and resets
+ * through the 8042 (pulse 0xFE); the boot after the reset returns and
+ * finishes the checks. */
     .org 1536
+reboot_flag: .byte 0
+reboot_once:
+    cmpb $0, reboot_flag
+    je 2f
+    mov $CMOS_SCRATCH, %al
+    out %al, $0x70
+    in $0x71, %al
+    cmp $REBOOTED, %al
+    je 1f
+    mov $CMOS_SCRATCH, %al
+    out %al, $0x70
+    mov $REBOOTED, %al
+    out %al, $0x71
+    mov $msg_reset, %si
+    call puts
+    mov $0xFE, %al
+    out %al, $0x64
+    jmp halt
+1:  mov $msg_rebooted, %si
+    call puts
+2:  ret
+msg_reset:    .asciz "bootsect: resetting\r\n"
+msg_rebooted: .asciz "bootsect: booted again after the reset\r\n"
+    .org 2048

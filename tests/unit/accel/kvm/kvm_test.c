@@ -2,7 +2,8 @@
  * KVM accelerator: X86Regs <-> kvm_regs/kvm_sregs conversion and the CPUID
  * topology against the SDM (pure, always run), then a real VM when /dev/kvm
  * is usable: register round trip through KVM, port I/O and MMIO exits, slot
- * re-sync after a memory map change, and the reset state of BSP and APs.
+ * re-sync after a memory map change, KVM's real-mode TSS/identity-map pages
+ * kept out of every slot, and the reset state of BSP and APs.
  */
 #include "test.h"
 
@@ -430,6 +431,37 @@ TEST_CASE(vm_slots_follow_the_memory_map)
     CHECK(memcmp(before, ks->slots, sizeof(before)) == 0);
 }
 
+/* This machine names no place for KVM's own pages: KVM takes a free gap
+ * below 4 GiB. RAM the guest later maps over them stays out of the slots
+ * (its accesses there are emulated); the rest of that RAM gets slots. */
+TEST_CASE(vm_kvm_pages_stay_out_of_slots)
+{
+    static uint8_t over[0x10000] __attribute__((aligned(4096)));
+    if (!vm_open(2))
+        SKIP(skip_reason);
+    uint64_t base = vm->accel_pages_base, end = base + MACHINE_ACCEL_PAGES_SIZE;
+    CHECK(base != 0);
+    CHECK_EQ(base & (KVM_PAGE_SIZE - 1), 0);
+    CHECK(end <= 1ull << 32);
+    for (uint64_t a = base; a < end; a += KVM_PAGE_SIZE)
+        CHECK(address_space_lookup(vm->mem, a) == NULL);
+    MemoryRegion *mr = as_map_ram(vm->mem, "over", base - 0x4000, sizeof(over), over);
+    KvmState *ks = kvm_state(vm);
+    bool below = false, above = false;
+    for (int id = 0; id < ks->max_slots; id++) {
+        const KvmSlot *sl = &ks->slots[id];
+        if (!sl->used)
+            continue;
+        CHECK(sl->gpa + sl->size <= base || sl->gpa >= end);
+        below |= sl->gpa == base - 0x4000 && sl->size == 0x4000 && sl->host == (uintptr_t)over;
+        above |= sl->gpa == end && sl->host == (uintptr_t)over + 0x8000;
+    }
+    CHECK(below);
+    CHECK(above);
+    memory_region_unmap(mr);
+    CHECK_EQ(vm_run(), 3);
+}
+
 static uint32_t lapic_reg(KvmVcpu *v, unsigned off)
 {
     struct kvm_lapic_state l;
@@ -509,6 +541,7 @@ int main(void)
     RUN(vm_regs_round_trip_through_kvm);
     RUN(vm_runs_port_io_and_mmio);
     RUN(vm_slots_follow_the_memory_map);
+    RUN(vm_kvm_pages_stay_out_of_slots);
     RUN(vm_reset_state_of_bsp_and_ap);
     RUN(vm_cpuid_gives_each_cpu_its_apic_id);
     if (vm) {

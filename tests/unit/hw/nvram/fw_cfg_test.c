@@ -292,18 +292,22 @@ TEST_CASE(pc_contents)
     pc_firmware_fill_fw_cfg(fw, &info);
     static uint8_t buf[0x40000];
 
-    /* e820: RAM from 0 to the PCI hole, RAM above 4 GiB, the BIOS reserved. */
+    /* e820: RAM from 0 to the PCI hole, RAM above 4 GiB, KVM's 16 KiB
+     * below the largest firmware window and the BIOS reserved. */
     int n = read_file("etc/e820", buf, sizeof(buf));
-    CHECK_EQ(n, 3 * 20);
+    CHECK_EQ(n, 4 * 20);
     CHECK_EQ(le64(buf), 0);
     CHECK_EQ(le64(buf + 8), 3ull << 30);
     CHECK_EQ(buf[16], 1);
     CHECK_EQ(le64(buf + 20), 1ull << 32);
     CHECK_EQ(le64(buf + 28), 2ull << 30);
     CHECK_EQ(buf[36], 1);
-    CHECK_EQ(le64(buf + 40), (1ull << 32) - (256 << 10));
-    CHECK_EQ(le64(buf + 48), 256 << 10);
+    CHECK_EQ(le64(buf + 40), 0xFEFFC000ull);
+    CHECK_EQ(le64(buf + 48), 0x4000);
     CHECK_EQ(buf[56], 2);
+    CHECK_EQ(le64(buf + 60), (1ull << 32) - (256 << 10));
+    CHECK_EQ(le64(buf + 68), 256 << 10);
+    CHECK_EQ(buf[76], 2);
 
     CHECK_EQ(item_int(FW_CFG_RAM_SIZE, 8), 5ull << 30);
     CHECK_EQ(item_int(FW_CFG_NB_CPUS, 2), 2);

@@ -1,7 +1,8 @@
 /*
  * e820 tests: the pc machine's memory map matches the standard PC layout
- * (RAM, EBDA, BIOS shadow, PCI hole at 3 GiB, IOAPIC/LAPIC/flash, RAM above
- * 4 GiB), e820_add carves ranges out of RAM, and multiboot mem_lower/upper.
+ * (RAM, EBDA, BIOS shadow, PCI hole at 3 GiB, IOAPIC/LAPIC/KVM's pages/
+ * flash, RAM above 4 GiB), e820_add carves ranges out of RAM, and multiboot
+ * mem_lower/upper.
  */
 #include "test.h"
 
@@ -35,9 +36,10 @@ TEST_CASE(pc_map_128m)
         { 0x100000, 127 * MiB, 1 },
         { 0xFEC00000, 0x1000, 2 },
         { 0xFEE00000, 0x1000, 2 },
+        { 0xFEFFC000, 0x4000, 2 },    /* KVM's TSS + identity map, any accelerator */
         { 0xFFFC0000, 0x40000, 2 },
     };
-    CHECK(table_matches(&t, w, 7));
+    CHECK(table_matches(&t, w, 8));
 }
 
 /* 4 GiB: low RAM stops at 0xC0000000, the last GiB moves above 4 GiB. */
@@ -45,13 +47,13 @@ TEST_CASE(pc_map_4g_splits_at_hole)
 {
     E820Table t;
     e820_build_pc(&t, 4 * GiB);
-    CHECK_EQ(t.count, 8);
+    CHECK_EQ(t.count, 9);
     CHECK_EQ(t.entry[3].addr, 0x100000);
     CHECK_EQ(t.entry[3].addr + t.entry[3].size, 0xC0000000ull);
     CHECK_EQ(t.entry[3].type, 1);
-    CHECK_EQ(t.entry[7].addr, 4 * GiB);
-    CHECK_EQ(t.entry[7].size, 1 * GiB);
-    CHECK_EQ(t.entry[7].type, 1);
+    CHECK_EQ(t.entry[8].addr, 4 * GiB);
+    CHECK_EQ(t.entry[8].size, 1 * GiB);
+    CHECK_EQ(t.entry[8].type, 1);
     CHECK_EQ(pc_lowmem_size(4 * GiB), 0xC0000000ull);
     CHECK_EQ(pc_highmem_size(4 * GiB), 1 * GiB);
 }
@@ -61,7 +63,7 @@ TEST_CASE(pc_map_3g_no_high)
 {
     E820Table t;
     e820_build_pc(&t, 3 * GiB);
-    CHECK_EQ(t.count, 7);
+    CHECK_EQ(t.count, 8);
     CHECK_EQ(t.entry[3].addr + t.entry[3].size, 3 * GiB);
     CHECK_EQ(pc_highmem_size(3 * GiB), 0);
 }
@@ -72,7 +74,7 @@ TEST_CASE(add_acpi_carves_ram)
     E820Table t;
     e820_build_pc(&t, 128 * MiB);
     CHECK(e820_add(&t, 128 * MiB - 0x20000, 0x20000, 3));
-    CHECK_EQ(t.count, 8);
+    CHECK_EQ(t.count, 9);
     CHECK_EQ(t.entry[3].addr, 0x100000);
     CHECK_EQ(t.entry[3].addr + t.entry[3].size, 128 * MiB - 0x20000);
     CHECK_EQ(t.entry[4].addr, 128 * MiB - 0x20000);
@@ -88,7 +90,7 @@ TEST_CASE(add_in_middle_splits)
     E820Table t;
     e820_build_pc(&t, 128 * MiB);
     CHECK(e820_add(&t, 16 * MiB, MiB, 4));
-    CHECK_EQ(t.count, 9);
+    CHECK_EQ(t.count, 10);
     CHECK_EQ(t.entry[3].addr, MiB);
     CHECK_EQ(t.entry[3].size, 15 * MiB);
     CHECK_EQ(t.entry[4].addr, 16 * MiB);
@@ -126,6 +128,7 @@ TEST_CASE(is_ram)
     CHECK(!e820_is_ram(&t, MiB, 127 * MiB + 1));
     CHECK(!e820_is_ram(&t, 0xA0000, 0x1000));     /* VGA window */
     CHECK(!e820_is_ram(&t, 0xFEE00000, 4));
+    CHECK(!e820_is_ram(&t, 0xFEFFC000, 0x4000));
     /* Adjacent RAM entries count as one run. */
     CHECK(e820_add(&t, 64 * MiB, MiB, 1));
     CHECK(e820_is_ram(&t, 60 * MiB, 10 * MiB));
