@@ -5,14 +5,18 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mimic/device.h"
 #include "mimic/log.h"
 #include "monitor/monitor.h"
 #include "system/options.h"
+#include "tcg/exec.h"
 
 #define MIMIC_VERSION "0.1.0"
 #define MIN_RAM (1ull << 20)
@@ -60,6 +64,7 @@ static void usage(void)
            "Debugging:\n"
            "  -d ITEMS             log items (-d help lists them)\n"
            "  -D FILE              write the log to FILE\n"
+           "  -perfmap             write /tmp/perf-<pid>.map so perf names translated code\n"
            "Other:\n"
            "  -name NAME           name of the guest\n"
            "  -version             print the version\n"
@@ -376,8 +381,28 @@ static void parse_boot(MachineOptions *o, const char *val)
         o->boot_order = order;
 }
 
+#define PERFMAP_BUFFER (1u << 20)
+
+/* -perfmap: /tmp/perf-<pid>.map, the file perf report reads to name JIT
+ * code. A stale file of an earlier process with our pid is replaced; O_EXCL
+ * keeps us from following a link someone else planted in /tmp. Fully
+ * buffered (exit flushes it): perf reads it only after the run. */
+static void perfmap_open(void)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+    unlink(path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f)
+        fatal("-perfmap: cannot create %s: %s", path, strerror(errno));
+    setvbuf(f, NULL, _IOFBF, PERFMAP_BUFFER);
+    tcg_perfmap = f;
+}
+
 void options_parse(int argc, char **argv, MachineOptions *o)
 {
+    bool perfmap = false;
     DriveSources drive_src = { { 0 } };
     bool snapshot_all = false;
     memset(o, 0, sizeof(*o));
@@ -484,6 +509,8 @@ void options_parse(int argc, char **argv, MachineOptions *o)
             }
             if (!log_parse_mask(val, &log_mask, &bad))
                 fatal("-d %s: unknown log item '%s' (try -d help)", val, bad);
+        } else if (!strcmp(name, "perfmap")) {
+            perfmap = true;
         } else if (!strcmp(name, "D")) {
             if (!log_set_file(val))
                 fatal("-D %s: cannot open: %s", val, strerror(errno));
@@ -532,4 +559,8 @@ void options_parse(int argc, char **argv, MachineOptions *o)
         fatal("-initrd requires -kernel");
     if (o->append && !o->kernel)
         fatal("-append requires -kernel");
+    if (perfmap && o->accel && strcmp(o->accel, "tcg"))
+        fatal("-perfmap needs -accel tcg (it maps translated code)");
+    if (perfmap)
+        perfmap_open();
 }

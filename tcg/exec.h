@@ -108,4 +108,7 @@ extern TCGExecStats tcg_exec_stats;
 void tcg_exec_stats_reset(void);
 void tcg_exec_stats_dump(FILE *out);
 
+/* -perfmap: when open, tb_gen_code writes one line per block for perf. */
+extern FILE *tcg_perfmap;
+
 #endif

@@ -104,9 +104,38 @@ uint32_t x86_cc_compute(uint32_t cc_op, uint64_t dst, uint64_t src, uint64_t src
     return zsp(dst, shift) | af | (cf ? X86_EFLAGS_CF : 0) | (of ? X86_EFLAGS_OF : 0);
 }
 
+/* CF alone, without the rest of x86_cc_compute's work: INC/DEC/ADC/SBB
+ * after a block boundary (cc_op known only at run time) call this for every
+ * instruction, so it is on the hot path of loops such as `dec; jnz`. */
 uint32_t x86_cc_compute_cf(uint32_t cc_op, uint64_t dst, uint64_t src, uint64_t src2)
 {
-    return x86_cc_compute(cc_op, dst, src, src2) & X86_EFLAGS_CF;
+    if (cc_op == CC_OP_EFLAGS || cc_op >= CC_OP_COUNT) {
+        return (uint32_t)src & X86_EFLAGS_CF;
+    }
+    unsigned shift = (cc_op - 1) & 3;
+    uint64_t mask = size_mask(shift);
+
+    switch (((cc_op - 1) & ~3u) + 1) {
+    case CC_OP_ADDB:
+        return (dst & mask) < (src & mask);
+    case CC_OP_ADCB:
+        return (src2 & 1) ? (dst & mask) <= (src & mask) : (dst & mask) < (src & mask);
+    case CC_OP_SUBB:
+        return ((dst + src) & mask) < (src & mask);
+    case CC_OP_SBBB:
+        return (src2 & 1) ? ((dst + src + 1) & mask) <= (src & mask)
+                          : ((dst + src) & mask) < (src & mask);
+    case CC_OP_SHLB:
+        return (src & sign_bit(shift)) != 0;
+    case CC_OP_MULB:
+    case CC_OP_IMULB:
+        return (src & mask) != 0;
+    case CC_OP_LOGICB:
+    case CC_OP_POPCNTB:
+        return 0;
+    default:   /* INC, DEC, SHR, SAR, BMILG: CF is bit 0 of src */
+        return (uint32_t)src & 1;
+    }
 }
 
 bool x86_cc_condition(uint32_t f, unsigned cc)

@@ -525,16 +525,19 @@ static uint64_t str_room(const X86CPU *cpu, const StrIndex *ix, unsigned size, b
 {
     uint64_t lin = str_linear(cpu, ix), off = *ix->reg & ix->mask;
     uint64_t in_page = lin & (TCG_PAGE_SIZE - 1);
+    /* size is 1, 2, 4 or 8: shifts, not divisions (this runs for every
+     * REP MOVS/STOS, most of them short copies) */
+    unsigned sh = (unsigned)__builtin_ctz(size);
     if (in_page + size > TCG_PAGE_SIZE || off + size - 1 > ix->mask) {
         return 0;
     }
     if (down) {
-        uint64_t n = in_page / size + 1;
-        uint64_t w = off / size + 1;
+        uint64_t n = (in_page >> sh) + 1;
+        uint64_t w = (off >> sh) + 1;
         return n < w ? n : w;
     }
-    uint64_t n = (TCG_PAGE_SIZE - in_page) / size;
-    uint64_t w = (ix->mask - off) / size + 1;
+    uint64_t n = (TCG_PAGE_SIZE - in_page) >> sh;
+    uint64_t w = ((ix->mask - off) >> sh) + 1;
     return n < w ? n : w;
 }
 

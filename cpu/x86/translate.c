@@ -289,6 +289,7 @@ void x86_gen_sp_add(DisasContext *s, int64_t n)
 void x86_gen_set_cc_op(DisasContext *s, int cc_op)
 {
     s->rot = 0;   /* every producer sets all the flags a rotate left pending */
+    s->cc_op_guess = X86_CC_OP_DYNAMIC;   /* the block start's cc_op is gone */
     if (cc_op != s->cc_op) {
         s->cc_op = cc_op;
         s->cc_op_dirty = cc_op != X86_CC_OP_DYNAMIC;
@@ -474,6 +475,83 @@ void x86_gen_compute_cf(DisasContext *s, TCGv_i64 dst)
         return;
     }
     }
+}
+
+/* dst = CF of the lazy state of static cc_op `op` from the cc globals alone
+ * (no cc_srcT: valid at a block start); false for ADC/SBB (the helper). */
+static bool gen_cf_from_globals(TCGv_i64 dst, int op)
+{
+    unsigned size = op > CC_OP_EFLAGS ? cc_size(op) : 8;
+    TCGv_i64 a, b;
+
+    switch (cc_kind(op)) {
+    case CC_OP_EFLAGS:
+    case CC_OP_INCB: case CC_OP_DECB:
+    case CC_OP_SHRB: case CC_OP_SARB:
+    case CC_OP_BMILGB:
+        tcg_gen_andi_i64(dst, x86_cc_src, 1);
+        return true;
+    case CC_OP_LOGICB:
+    case CC_OP_POPCNTB:
+        tcg_gen_movi_i64(dst, 0);
+        return true;
+    case CC_OP_SHLB:
+        tcg_gen_extract_i64(dst, x86_cc_src, size * 8 - 1, 1);
+        return true;
+    case CC_OP_MULB: case CC_OP_IMULB:
+        b = tcg_temp_new_i64();
+        x86_gen_ext(b, x86_cc_src, size, false);
+        tcg_gen_setcondi_i64(TCG_COND_NE, dst, b, 0);
+        tcg_temp_free_i64(b);
+        return true;
+    case CC_OP_SUBB:   /* borrow: first operand (dst + src) below src */
+    case CC_OP_ADDB:   /* carry: result below the second operand */
+        a = tcg_temp_new_i64();
+        b = tcg_temp_new_i64();
+        if (cc_kind(op) == CC_OP_SUBB) {
+            tcg_gen_add_i64(a, x86_cc_dst, x86_cc_src);
+            x86_gen_ext(a, a, size, false);
+        } else {
+            x86_gen_ext(a, x86_cc_dst, size, false);
+        }
+        x86_gen_ext(b, x86_cc_src, size, false);
+        tcg_gen_setcond_i64(TCG_COND_LTU, dst, a, b);
+        tcg_temp_free_i64(a);
+        tcg_temp_free_i64(b);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * A block starts with cc_op unknown, and `dec ecx; jnz loop` or `inc rax;
+ * cmpb $0,(rax); jne` loops start their block with an instruction that keeps
+ * CF: a helper call per iteration. The cc_op the CPU had when the block was
+ * translated is almost always the one it has each time it enters (the same
+ * producer ends the previous block), so check it and compute CF inline.
+ */
+void x86_gen_compute_cf_first(DisasContext *s, TCGv_i64 dst)
+{
+    int guess = s->cc_op_guess;
+    if (s->cc_op != X86_CC_OP_DYNAMIC || guess < CC_OP_EFLAGS || guess >= CC_OP_COUNT ||
+        cc_kind(guess) == CC_OP_ADCB || cc_kind(guess) == CC_OP_SBBB) {
+        x86_gen_compute_cf(s, dst);
+        return;
+    }
+    TCGv_i64 t = tcg_temp_new_tb_i64();
+    TCGLabel *slow = gen_new_label(), *done = gen_new_label();
+    tcg_gen_brcondi_i32(TCG_COND_NE, x86_cc_op, guess, slow);
+    gen_cf_from_globals(t, guess);
+    tcg_gen_br(done);
+    gen_set_label(slow);
+    TCGv_i32 f = tcg_temp_new_i32();
+    gen_helper_cc_compute_cf(f, x86_cc_dst, x86_cc_src, x86_cc_src2, x86_cc_op);
+    tcg_gen_extu_i32_i64(t, f);
+    tcg_temp_free_i32(f);
+    gen_set_label(done);
+    tcg_gen_mov_i64(dst, t);
+    tcg_temp_free_i64(t);
 }
 
 static X86Cond cond_false(void)
@@ -890,6 +968,7 @@ void x86_translate_block(CPUState *cpu, TranslationBlock *tb, int max_insns)
     s->stack_size = s->code64 ? 8 : (hf & X86_HF_SS32) ? 4 : 2;
     s->mmu_idx = (hf & X86_HF_CPL_MASK) == 3 ? X86_MMU_USER : X86_MMU_SUPER;
     s->cc_op = X86_CC_OP_DYNAMIC;
+    s->cc_op_guess = (int)x86->cc_op;
     s->pc = tb->pc - tb->cs_base;
     if (!s->code64) {
         s->pc = (uint32_t)s->pc;
@@ -920,7 +999,11 @@ void x86_translate_block(CPUState *cpu, TranslationBlock *tb, int max_insns)
             uint64_t off = lin & ~TCG_PAGE_MASK;
             if (off > TCG_PAGE_SIZE - X86_MAX_INSN_LEN &&
                 !tcg_code_fetch_probe(cpu, (lin | (TCG_PAGE_SIZE - 1)) + 1, (unsigned)s->mmu_idx)) {
-                x86_gen_jmp(s, s->pc);
+                /* The block that starts here spans two pages: the exec loop
+                 * never chains into it, so a goto_tb would go back to the
+                 * loop each time; the jump-cache lookup finds it inline. */
+                x86_gen_set_rip(s, s->pc);
+                s->end = X86_END_DYNAMIC;
                 break;
             }
         }

@@ -79,6 +79,9 @@ typedef struct DisasContext {
     uint32_t cs_limit;      /* CS limit at translation time (outside 64-bit mode) */
     int jmp_slots_used;     /* goto_tb slots taken (bit mask) */
     uint32_t rot;           /* X86_CC_ROT_* bits of a pending rotate over cc_op, or 0 */
+    int cc_op_guess;        /* until the first flag producer: the cc_op the CPU had when
+                               the block was translated, the likely one at run time (a
+                               guess: checked where used), else X86_CC_OP_DYNAMIC */
 } DisasContext;
 
 /* IR globals (created by the frontend's init_globals). */
@@ -149,6 +152,11 @@ void x86_gen_update_cc_op(DisasContext *s);
 void x86_gen_compute_eflags(DisasContext *s);
 /* dst = CF (0/1) of the current flags. */
 void x86_gen_compute_cf(DisasContext *s, TCGv_i64 dst);
+/* The same for INC/DEC/ADC/SBB, which need CF before anything else: with a
+ * dynamic cc_op it checks the guessed cc_op and computes CF inline, calling
+ * the helper only when the guess is wrong. It emits labels, so the caller
+ * may hold no EBB temp with a live value (dst is written last). */
+void x86_gen_compute_cf_first(DisasContext *s, TCGv_i64 dst);
 /* dst = literal flags f with CF and OF as a rotate (left or right, of
  * `bits`) with result r (zero-extended) sets them. */
 void x86_gen_rot_flags(TCGv_i64 dst, TCGv_i64 f, TCGv_i64 r, bool left, unsigned bits);

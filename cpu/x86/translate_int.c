@@ -120,8 +120,13 @@ enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, AL
 static void gen_alu(DisasContext *s, int op, int di, int si)
 {
     unsigned size = osize(s, di);
+    TCGv_i64 cf = { 0 };
+    if (op == ALU_ADC || op == ALU_SBB) {
+        cf = T64();
+        x86_gen_compute_cf_first(s, cf);   /* first: it may emit labels */
+    }
     Dest d = dest_begin(s, x86_op(s, di));
-    TCGv_i64 a = T64(), b = T64(), r = T64(), cf = { 0 };
+    TCGv_i64 a = T64(), b = T64(), r = T64();
 
     dest_load_low(s, &d, a, size);
     operand_load_low(s, b, x86_op(s, si), size);
@@ -133,8 +138,6 @@ static void gen_alu(DisasContext *s, int op, int di, int si)
     case ALU_XOR: tcg_gen_xor_i64(r, a, b); break;
     case ALU_ADC:
     case ALU_SBB:
-        cf = T64();
-        x86_gen_compute_cf(s, cf);
         if (op == ALU_ADC) {
             tcg_gen_add_i64(r, a, b);
             tcg_gen_add_i64(r, r, cf);
@@ -180,15 +183,18 @@ enum { UN_INC, UN_DEC, UN_NEG, UN_NOT };
 static void gen_unary(DisasContext *s, int op)
 {
     unsigned size = osize(s, 0);
+    TCGv_i64 cf = { 0 };
+    if (op == UN_INC || op == UN_DEC) {
+        cf = T64();
+        x86_gen_compute_cf_first(s, cf);   /* first: it may emit labels */
+    }
     Dest d = dest_begin(s, x86_op(s, 0));
-    TCGv_i64 a = T64(), r = T64(), cf = { 0 };
+    TCGv_i64 a = T64(), r = T64();
 
     dest_load_low(s, &d, a, size);
     switch (op) {
     case UN_INC:
     case UN_DEC:
-        cf = T64();
-        x86_gen_compute_cf(s, cf);
         tcg_gen_addi_i64(r, a, op == UN_INC ? 1 : -1);
         break;
     case UN_NEG: tcg_gen_neg_i64(r, a); break;

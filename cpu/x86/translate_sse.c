@@ -1,6 +1,7 @@
 /*
  * Translates MMX, SSE..SSE4.2, CRC32, AES-NI, PCLMULQDQ, FXSAVE/XSAVE, LDMXCSR, EMMS:
- * moves and bitwise ops inline on the register file, the rest helpers given register
+ * moves, bitwise ops, PCMPEQx, PMOVMSKB and PSHUFD inline on the register file (the C
+ * library's string functions live on these), the rest helpers given register
  * offsets (memory sources go through xmm_t0). Ref: SDM vol. 2; vol. 1 ch. 9-13.
  * Leaves out: SSE4A, SHA and the compacted XSAVE forms.
  */
@@ -25,8 +26,10 @@ typedef enum SseKind {
     SK_SHIFT_IMM,   /* op0 shifted by imm8: the count goes through the scratch register */
     SK_BYTESHIFT,   /* PSLLDQ/PSRLDQ: helper(env, d, imm8) */
     SK_LOGIC,       /* inline AND/ANDN/OR/XOR on 64-bit halves */
+    SK_CMPEQ,       /* inline PCMPEQB/W/D on 64-bit halves, arg = element size */
+    SK_PSHUFD,      /* inline dword shuffle */
     SK_MOV,         /* inline move, arg = SseMove */
-    SK_MOVMSK,      /* Gy = helper(env, s) */
+    SK_MOVMSK,      /* Gy = helper(env, s); arg 1: PMOVMSKB, inline */
     SK_CVT_TO_INT,  /* Gy = helper(env, s, size of Gy) */
     SK_CVT_FROM_INT,/* helper(env, d, Ey, size of Ey) */
     SK_FLAGS,       /* EFLAGS = helper(env, d, s): COMISS & co, PTEST */
@@ -90,6 +93,9 @@ typedef struct SseForm {
 #define MOV(mv)      { SK_MOV, mv, 0, NULL }
 #define MOVU(mv)     { SK_MOV, mv, SF_UNALIGNED, NULL }
 #define KIND(k, a, h) { k, a, 0, h }
+#define CMPEQ(name, h, esize) \
+    [X86_INSN_##name##_PqQq] = { SK_CMPEQ, esize, 0, &helper_info_##h##_mmx }, \
+    [X86_INSN_##name##_VdqWdq] = { SK_CMPEQ, esize, 0, &helper_info_##h##_xmm }
 #define PAIR(name, h) \
     [X86_INSN_##name##_PqQq] = OP(h##_mmx), [X86_INSN_##name##_VdqWdq] = OP(h##_xmm)
 
@@ -139,7 +145,7 @@ static const SseForm sse_forms[X86_INSN_COUNT] = {
     PAIR(PSUBSB, psubsb), PAIR(PSUBSW, psubsw), PAIR(PSUBUSB, psubusb), PAIR(PSUBUSW, psubusw),
     PAIR(PMULLW, pmullw), PAIR(PMULHW, pmulhw), PAIR(PMULHUW, pmulhuw), PAIR(PMULUDQ, pmuludq),
     PAIR(PMADDWD, pmaddwd),
-    PAIR(PCMPEQB, pcmpeqb), PAIR(PCMPEQW, pcmpeqw), PAIR(PCMPEQD, pcmpeqd),
+    CMPEQ(PCMPEQB, pcmpeqb, 1), CMPEQ(PCMPEQW, pcmpeqw, 2), CMPEQ(PCMPEQD, pcmpeqd, 4),
     PAIR(PCMPGTB, pcmpgtb), PAIR(PCMPGTW, pcmpgtw), PAIR(PCMPGTD, pcmpgtd),
     PAIR(PMINUB, pminub), PAIR(PMAXUB, pmaxub), PAIR(PMINSW, pminsw), PAIR(PMAXSW, pmaxsw),
     PAIR(PAVGB, pavgb), PAIR(PAVGW, pavgw), PAIR(PSADBW, psadbw),
@@ -168,8 +174,8 @@ static const SseForm sse_forms[X86_INSN_COUNT] = {
     [X86_INSN_PSLLQ_NqIb] = SHI(psllq_mmx), [X86_INSN_PSLLQ_UdqIb] = SHI(psllq_xmm),
     [X86_INSN_PSRLDQ_UdqIb] = KIND(SK_BYTESHIFT, 0, &helper_info_psrldq),
     [X86_INSN_PSLLDQ_UdqIb] = KIND(SK_BYTESHIFT, 0, &helper_info_pslldq),
-    [X86_INSN_PMOVMSKB_GyNq] = KIND(SK_MOVMSK, 0, &helper_info_pmovmskb_mmx),
-    [X86_INSN_PMOVMSKB_GyUdq] = KIND(SK_MOVMSK, 0, &helper_info_pmovmskb_xmm),
+    [X86_INSN_PMOVMSKB_GyNq] = KIND(SK_MOVMSK, 1, &helper_info_pmovmskb_mmx),
+    [X86_INSN_PMOVMSKB_GyUdq] = KIND(SK_MOVMSK, 1, &helper_info_pmovmskb_xmm),
     [X86_INSN_MOVMSKPS_GyUps] = KIND(SK_MOVMSK, 0, &helper_info_movmskps),
     [X86_INSN_MOVMSKPD_GyUpd] = KIND(SK_MOVMSK, 0, &helper_info_movmskpd),
     [X86_INSN_MASKMOVQ_PqNq] = KIND(SK_MASKMOV, 0, &helper_info_maskmov_mmx),
@@ -183,7 +189,7 @@ static const SseForm sse_forms[X86_INSN_COUNT] = {
     [X86_INSN_PUNPCKLQDQ_VdqWdq] = OP(punpcklqdq), [X86_INSN_PUNPCKHQDQ_VdqWdq] = OP(punpckhqdq),
     [X86_INSN_UNPCKLPS_VpsWps] = OP(punpckldq_xmm), [X86_INSN_UNPCKHPS_VpsWps] = OP(punpckhdq_xmm),
     [X86_INSN_UNPCKLPD_VpdWpd] = OP(punpcklqdq), [X86_INSN_UNPCKHPD_VpdWpd] = OP(punpckhqdq),
-    [X86_INSN_PSHUFD_VdqWdqIb] = OPI(pshufd), [X86_INSN_PSHUFHW_VdqWdqIb] = OPI(pshufhw),
+    [X86_INSN_PSHUFD_VdqWdqIb] = KIND(SK_PSHUFD, 0, &helper_info_pshufd), [X86_INSN_PSHUFHW_VdqWdqIb] = OPI(pshufhw),
     [X86_INSN_PSHUFLW_VdqWdqIb] = OPI(pshuflw),
     [X86_INSN_SHUFPS_VpsWpsIb] = OPI(shufps), [X86_INSN_SHUFPD_VpdWpdIb] = OPI(shufpd),
     [X86_INSN_PACKUSDW_VdqWdq] = OP(packusdw), [X86_INSN_PMULDQ_VdqWdq] = OP(pmuldq),
@@ -527,6 +533,97 @@ static void gen_logic(DisasContext *s, const SseForm *f)
     }
 }
 
+/*
+ * PCMPEQB/W/D without a helper: these, PMOVMSKB and POR are the inner loop
+ * of the C library's SSE2 strlen/strchr/memchr. Per 64-bit half, x = a ^ b
+ * is zero in the equal elements; adding 0x7f..f to each element's low bits
+ * (no carry between elements) sets its top bit when those bits are nonzero,
+ * OR x's own top bit: an element is equal iff its top bit stays clear.
+ */
+static void gen_cmpeq(DisasContext *s, const SseForm *f)
+{
+    const X86Insn *in = &s->insn;
+    bool mmx = operand_is_mmx(&in->op[0]);
+    unsigned size = mmx ? 8 : 16, bits = 8 * f->arg;
+    uint32_t d = reg_offset(&in->op[0]);
+    uint64_t top = 0;
+    for (unsigned i = bits - 1; i < 64; i += bits) {
+        top |= 1ull << i;
+    }
+    uint64_t low = top - (top >> (bits - 1));   /* 0x7f7f.. / 0x7fff.. / 0x7fffffff.. */
+    uint64_t ones = bits == 32 ? 0xffffffffull : (1ull << bits) - 1;
+    TCGv_i64 b[2] = { tcg_temp_new_i64(), tcg_temp_new_i64() };
+
+    gen_vec_load(s, &in->op[1], size, mem_align(f, size), b[0], b[1]);
+    for (unsigned h = 0; h < size / 8; h++) {
+        TCGv_i64 x = tcg_temp_new_i64(), t = tcg_temp_new_i64();
+        tcg_gen_ld_i64(x, tcg_env, d + 8 * h);
+        tcg_gen_xor_i64(x, x, b[h]);
+        tcg_gen_andi_i64(t, x, (int64_t)low);
+        tcg_gen_addi_i64(t, t, (int64_t)low);
+        tcg_gen_or_i64(t, t, x);
+        tcg_gen_andc_i64(t, tcg_constant_i64((int64_t)top), t);   /* top bit: equal */
+        tcg_gen_shri_i64(t, t, bits - 1);
+        tcg_gen_muli_i64(t, t, (int64_t)ones);
+        tcg_gen_st_i64(t, tcg_env, d + 8 * h);
+    }
+    if (mmx) {
+        gen_mmx_written(d);
+    }
+}
+
+/* PMOVMSKB: the top bit of each byte, gathered by one multiply per half
+ * (bit 8i+7 lands on bit 56+i; no two partial products meet). */
+static void gen_pmovmskb(DisasContext *s)
+{
+    const X86Insn *in = &s->insn;
+    const X86Operand *src = &in->op[1];
+    uint32_t off = reg_offset(src);
+    unsigned halves = src->cls == X86_RC_MMX ? 1 : 2;
+    TCGv_i64 r = tcg_temp_new_i64();
+
+    for (unsigned h = 0; h < halves; h++) {
+        TCGv_i64 t = tcg_temp_new_i64();
+        tcg_gen_ld_i64(t, tcg_env, off + 8 * h);
+        tcg_gen_andi_i64(t, t, (int64_t)0x8080808080808080ull);
+        tcg_gen_muli_i64(t, t, 0x0002040810204081ll);
+        tcg_gen_shri_i64(t, t, 56);
+        if (h == 0) {
+            tcg_gen_mov_i64(r, t);
+        } else {
+            tcg_gen_shli_i64(t, t, 8);
+            tcg_gen_or_i64(r, r, t);
+        }
+    }
+    x86_gen_reg_write(s, &in->op[0], in->op[0].size, r);
+}
+
+/* PSHUFD: dword imm8[2i+1:2i] of the source into dword i. */
+static void gen_pshufd(DisasContext *s, const SseForm *f)
+{
+    const X86Insn *in = &s->insn;
+    uint32_t d = reg_offset(&in->op[0]), imm = (uint32_t)in->imm & 0xff;
+    TCGv_i64 half[2] = { tcg_temp_new_i64(), tcg_temp_new_i64() };
+    TCGv_i64 w[4], r[2];
+
+    gen_vec_load(s, &in->op[1], 16, mem_align(f, 16), half[0], half[1]);
+    for (unsigned i = 0; i < 4; i++) {
+        w[i] = tcg_temp_new_i64();
+        if (i & 1) {
+            tcg_gen_shri_i64(w[i], half[i / 2], 32);
+        } else {
+            tcg_gen_ext32u_i64(w[i], half[i / 2]);
+        }
+    }
+    for (unsigned h = 0; h < 2; h++) {
+        r[h] = tcg_temp_new_i64();
+        tcg_gen_shli_i64(r[h], w[(imm >> (4 * h + 2)) & 3], 32);
+        tcg_gen_or_i64(r[h], r[h], w[(imm >> (4 * h)) & 3]);
+    }
+    tcg_gen_st_i64(r[0], tcg_env, d);
+    tcg_gen_st_i64(r[1], tcg_env, d + 8);
+}
+
 static void gen_zero_hi(uint32_t xmm_off)
 {
     tcg_gen_st_i64(tcg_constant_i64(0), tcg_env, xmm_off + 8);
@@ -757,6 +854,10 @@ static void gen_pcmpstr(DisasContext *s, const SseForm *f)
 static void gen_movmsk(DisasContext *s, const SseForm *f)
 {
     const X86Insn *in = &s->insn;
+    if (f->arg == 1) {
+        gen_pmovmskb(s);
+        return;
+    }
     TCGv_i32 r = tcg_temp_new_i32();
     TCGv_i64 v = tcg_temp_new_i64();
     gen_call(f->helper, r.n, c32(reg_offset(&in->op[1])).n, 0, 0, 0, 0);
@@ -912,6 +1013,12 @@ bool x86_translate_sse(DisasContext *s)
         break;
     case SK_LOGIC:
         gen_logic(s, f);
+        break;
+    case SK_CMPEQ:
+        gen_cmpeq(s, f);
+        break;
+    case SK_PSHUFD:
+        gen_pshufd(s, f);
         break;
     case SK_MOV:
         gen_mov(s, f);

@@ -323,6 +323,26 @@ TEST_CASE(bmi_and_popcnt_match_host)
     }
 }
 
+/* x86_cc_compute_cf (its own short path, used for INC/DEC/ADC/SBB after a
+ * block boundary) gives the CF of x86_cc_compute (proven above against the
+ * host) for every cc_op, including out-of-range ones (EFLAGS). */
+TEST_CASE(compute_cf_matches_compute)
+{
+    for (uint32_t op = 0; op <= CC_OP_COUNT + 1; op++) {
+        for (int i = 0; i < 4000; i++) {
+            uint64_t dst = operand(), src = operand(), src2 = rnd() & (i & 1 ? 1 : ~0ull);
+            uint32_t want = x86_cc_compute(op, dst, src, src2) & F_CF;
+            if (x86_cc_compute_cf(op, dst, src, src2) != want) {
+                printf("  cc_op %u dst %#llx src %#llx src2 %#llx: want CF %u\n", op,
+                       (unsigned long long)dst, (unsigned long long)src,
+                       (unsigned long long)src2, want);
+                CHECK(0);
+                return;
+            }
+        }
+    }
+}
+
 TEST_CASE(eflags_cc_op_holds_flags_literally)
 {
     CHECK_EQ(x86_cc_compute(CC_OP_EFLAGS, 0, ARITH | X86_EFLAGS_IF, 0), ARITH);
@@ -428,6 +448,7 @@ int main(void)
     RUN(shifts_match_host);
     RUN(mul_imul_match_host);
     RUN(bmi_and_popcnt_match_host);
+    RUN(compute_cf_matches_compute);
     RUN(eflags_cc_op_holds_flags_literally);
     RUN(conditions_match_setcc);
     RUN(load_and_compute_eflags_round_trip);

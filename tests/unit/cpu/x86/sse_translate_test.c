@@ -212,6 +212,18 @@ static void rand_image(uint8_t *img)
 
 static uint64_t checks_run;
 
+/* When set, XMM/MMX registers and the memory operands hold bytes of a tiny
+ * alphabet, so that compares find equal elements (string-scan code). */
+static bool few_values;
+
+static void few_values_fill(uint8_t *p, size_t n)
+{
+    static const uint8_t alphabet[] = { 0, 0xff, 'a', 0x80 };
+    for (size_t i = 0; i < n; i++) {
+        p[i] = alphabet[th_rand() % 4];
+    }
+}
+
 /* Frame `body` with FXRSTOR64 [rbx] / FXSAVE64 [rbx+0x200]; run both ways. */
 static bool run_snippet(const char *what, const ThCode *body, bool aligned_rdi)
 {
@@ -222,6 +234,13 @@ static bool run_snippet(const char *what, const ThCode *body, bool aligned_rdi)
 
     th_random_state(&in, window);
     rand_image(window + IMG_IN);
+    if (few_values) {
+        few_values_fill(window + IMG_IN + 160, 256);          /* XMM0-15 */
+        for (unsigned i = 0; i < 8; i++) {
+            few_values_fill(window + IMG_IN + 32 + 16 * i, 8);   /* MM0-7 */
+        }
+        few_values_fill(window + OPND, OPND_SIZE);
+    }
     in.gpr[R_EBX] = TH_WINDOW + IMG_IN;
     in.gpr[R_ESI] = TH_WINDOW + OPND;
     in.gpr[R_EDI] = TH_WINDOW + OPND + 0x100 + (aligned_rdi ? 0 : th_rand() % 64);
@@ -300,6 +319,43 @@ TEST_CASE(sequences_match_host)
         }
         bad += !run_snippet("sequence", &body, true);
     }
+    CHECK_EQ(bad, 0);
+}
+
+/* The forms translate_sse.c emits inline (PCMPEQB/W/D, PMOVMSKB, PSHUFD)
+ * in strlen/strchr-like sequences over data with many equal elements. */
+TEST_CASE(string_scan_forms_match_host)
+{
+    if (!th_native_init()) {
+        SKIP("cannot map the fixed native addresses");
+    }
+    static const uint16_t ids[] = {
+        X86_INSN_PCMPEQB_VdqWdq, X86_INSN_PCMPEQW_VdqWdq, X86_INSN_PCMPEQD_VdqWdq,
+        X86_INSN_PCMPEQB_PqQq, X86_INSN_PCMPEQW_PqQq, X86_INSN_PCMPEQD_PqQq,
+        X86_INSN_PMOVMSKB_GyUdq, X86_INSN_PMOVMSKB_GyNq, X86_INSN_PSHUFD_VdqWdqIb,
+        X86_INSN_POR_VdqWdq, X86_INSN_PXOR_VdqWdq,
+    };
+    const Template *pick[2 * sizeof(ids) / sizeof(ids[0])];
+    unsigned n = 0;
+    for (unsigned t = 0; t < n_templates; t++) {
+        for (unsigned k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
+            if (templates[t].id == ids[k]) {
+                pick[n++] = &templates[t];
+            }
+        }
+    }
+    CHECK(n >= 15);   /* register and memory forms (PMOVMSKB: register only) */
+    few_values = true;
+    int bad = 0;
+    for (unsigned it = 0; it < 600 && !bad && n; it++) {
+        ThCode body = { .n = 0 };
+        for (unsigned k = 0; k < 5; k++) {
+            X86Insn in;
+            instantiate(pick[th_rand() % n], &body, &in);
+        }
+        bad += !run_snippet("string scan", &body, true);
+    }
+    few_values = false;
     CHECK_EQ(bad, 0);
 }
 
@@ -400,6 +456,7 @@ int main(void)
     RUN(sse_family_linked);
     RUN(every_form_matches_host);
     RUN(sequences_match_host);
+    RUN(string_scan_forms_match_host);
     RUN(control_register_exception_rules);
     RUN(misaligned_movaps_raises_gp);
     RUN(unmasked_simd_exception_raises_xm_or_ud);

@@ -266,6 +266,99 @@ TEST_CASE(unary_ops)
     }
 }
 
+/*
+ * INC/DEC/ADC/SBB that start a block: the flags' producer is in another
+ * block, so CF comes from the lazy state at run time. The translator guesses
+ * the producer from the one seen when it translated the block and checks
+ * the guess: a subroutine entered after four different producers takes
+ * both the guessed and the other paths. Each call's flags are kept in r13.
+ */
+TEST_CASE(carry_keepers_after_block_boundary)
+{
+    static uint8_t w[TH_WINDOW_SIZE];
+    /* producers whose CF is defined (the keepers overwrite the other flags) */
+    static const struct { uint8_t op; uint8_t ext; bool no_byte; } prod[] = {
+        { 0x01, 0xff, false },   /* add */
+        { 0x29, 0xff, false },   /* sub */
+        { 0x39, 0xff, false },   /* cmp */
+        { 0x11, 0xff, false },   /* adc */
+        { 0x19, 0xff, false },   /* sbb */
+        { 0x21, 0xff, false },   /* and */
+        { 0xf7, 3, false },      /* neg */
+        { 0xff, 0, false },      /* inc */
+        { 0xff, 1, false },      /* dec */
+        { 0xd1, 4, false },      /* shl 1 */
+        { 0xd1, 5, false },      /* shr 1 */
+        { 0xd1, 7, false },      /* sar 1 */
+        { 0xf7, 4, false },      /* mul */
+        { 0xaf, 0xff, true },    /* imul */
+        { 0xd1, 0, false },      /* rol 1: flags left literal */
+    };
+    /* operand registers: not rbx (window), rsp, r13/r14 (flag log) */
+    static const int regs[] = { R_EAX, R_ECX, R_EDX, R_EBP, R_ESI, R_EDI, R_R8, R_R9,
+                                R_R10, R_R11, R_R12, R_R15 };
+    const unsigned nregs = sizeof(regs) / sizeof(regs[0]);
+    NEED_NATIVE();
+    failures = 0;
+    for (int i = 0; i < N_RANDOM; i++) {
+        ThCode c;
+        ThState in;
+        th_random_state(&in, w);
+        in.gpr[R_R13] = 0;
+        in.gpr[R_R14] = 0;
+        start(&c);
+        size_t calls[4];
+        for (unsigned k = 0; k < 4; k++) {
+            unsigned p = (unsigned)(th_rand() % (sizeof(prod) / sizeof(prod[0])));
+            unsigned size = rand_size();
+            int r1 = regs[th_rand() % nregs], r2 = regs[th_rand() % nregs];
+            if (prod[p].no_byte && size == 1) {
+                size = 4;
+            }
+            if (prod[p].op == 0xaf) {
+                uint8_t o[2] = { 0x0f, 0xaf };
+                op_rr(&c, size, o, 2, r1, r2, false);
+            } else {
+                uint8_t op = (uint8_t)(size == 1 ? prod[p].op & 0xfe : prod[p].op);
+                if (prod[p].ext != 0xff) {
+                    prefix(&c, size, 0, r1, false);
+                    th_emit_u8(&c, op);
+                    th_emit_u8(&c, (uint8_t)(0xc0 | prod[p].ext << 3 | (r1 & 7)));
+                } else {
+                    op_rr(&c, size, &op, 1, r2, r1, false);
+                }
+            }
+            TH_EMIT(&c, 0xe8, 0, 0, 0, 0);            /* call L (patched below) */
+            calls[k] = c.n;
+        }
+        size_t jmp_at = c.n;
+        TH_EMIT(&c, 0xeb, 0);                         /* jmp end (patched) */
+        size_t l = c.n;
+        for (unsigned k = 0; k < 4; k++) {
+            int32_t rel = (int32_t)(l - calls[k]);
+            memcpy(&c.b[calls[k] - 4], &rel, 4);
+        }
+        unsigned kind = th_rand() % 4, size = rand_size();  /* inc, dec, adc, sbb */
+        int r1 = regs[th_rand() % nregs], r2 = regs[th_rand() % nregs];
+        if (kind < 2) {
+            prefix(&c, size, 0, r1, false);
+            th_emit_u8(&c, size == 1 ? 0xfe : 0xff);
+            th_emit_u8(&c, (uint8_t)(0xc0 | kind << 3 | (r1 & 7)));
+        } else {
+            uint8_t op = (uint8_t)((kind == 2 ? 0x11 : 0x19) & (size == 1 ? 0xfe : 0xff));
+            op_rr(&c, size, &op, 1, r2, r1, false);
+        }
+        /* pushfq; pop r14; and $0x8d5,r14d; shl $12,r13; or r14,r13; ret */
+        TH_EMIT(&c, 0x9c, 0x41, 0x5e, 0x41, 0x81, 0xe6, 0xd5, 0x08, 0, 0,
+                0x49, 0xc1, 0xe5, 0x0c, 0x4d, 0x09, 0xf5, 0xc3);
+        c.b[jmp_at + 1] = (uint8_t)(c.n - (jmp_at + 2));
+        if (!run_case("carry keeper", &c, &in, w, F_ALL)) {
+            printf("  keeper %u size %u\n", kind, size);
+            CHECK(0);
+        }
+    }
+}
+
 /* ---- shifts and rotates ----------------------------------------------------------------- */
 
 TEST_CASE(shifts_and_rotates)
@@ -797,6 +890,7 @@ int main(void)
     RUN(alu_register_and_memory);
     RUN(conditions_after_each_producer);
     RUN(unary_ops);
+    RUN(carry_keepers_after_block_boundary);
     RUN(shifts_and_rotates);
     RUN(rotate_flags_pending);
     RUN(double_shifts);
