@@ -27,6 +27,10 @@
 #define PAGE_HTAB_MIN_BITS 12
 #define TB_MAX_CPUS 256
 
+/* -perfmap (system/options.c opens /tmp/perf-<pid>.map): one line per block,
+ * "host-start size guest-0xpc"; perf takes the last line for reused code. */
+FILE *tcg_perfmap;
+
 typedef struct TBFull {
     _Alignas(16) TranslationBlock tb;
     TBPrivate priv;
@@ -799,6 +803,9 @@ TranslationBlock *tb_gen_code(CPUState *cpu, uint64_t pc, uint64_t cs_base, uint
             st.backend->disas(log_file(), code, (size_t)n);
         }
         st.ptr = map + map_size;
+        if (tcg_perfmap)
+            fprintf(tcg_perfmap, "%llx %tx guest-0x%llx\n", (unsigned long long)(uintptr_t)code,
+                    n, (unsigned long long)pc);
 
         tb_lock();
         tb_link_locked(tb);
