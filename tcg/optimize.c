@@ -18,42 +18,52 @@
 
 /* ---- copy rings ---- */
 
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
 static uint64_t type_mask(uint8_t type) { return type == I32 ? UINT32_MAX : UINT64_MAX; }
 
-static TCGTemp *ring_init(TCGContext *s, int t)
+/* What is known of a temp outside the current epoch: no copies; for a
+ * constant its bits, else nothing. */
+static ALWAYS_INLINE uint64_t initial_zmask(const TCGTemp *ts)
+{
+    return ts->kind == TCG_TEMP_CONST ? ts->val & type_mask(ts->type) : type_mask(ts->type);
+}
+
+static ALWAYS_INLINE TCGTemp *ring_init(TCGContext *s, int t)
 {
     TCGTemp *ts = &s->temps[t];
     if (ts->opt_epoch != s->opt_epoch) {
         ts->opt_epoch = s->opt_epoch;
         ts->opt_prev = ts->opt_next = t;
-        ts->opt_zmask = ts->kind == TCG_TEMP_CONST ? ts->val & type_mask(ts->type)
-                                                    : type_mask(ts->type);
+        ts->opt_zmask = initial_zmask(ts);
     }
     return ts;
 }
 
-static void temp_reset(TCGContext *s, int t)
+/* t is redefined: out of its ring, nothing known (a constant keeps its bits). */
+static ALWAYS_INLINE void temp_reset(TCGContext *s, int t)
 {
-    TCGTemp *ts = ring_init(s, t);
+    TCGTemp *ts = &s->temps[t];
     ts->opt_gen++;
-    if (ts->opt_next != t) {
+    if (ts->opt_epoch != s->opt_epoch) {
+        ts->opt_epoch = s->opt_epoch;
+        ts->opt_prev = ts->opt_next = t;
+    } else if (ts->opt_next != t) {
         s->temps[ts->opt_prev].opt_next = ts->opt_next;
         s->temps[ts->opt_next].opt_prev = ts->opt_prev;
         ts->opt_prev = ts->opt_next = t;
     }
-    if (ts->kind != TCG_TEMP_CONST) {
-        ts->opt_zmask = type_mask(ts->type);
-    }
+    ts->opt_zmask = initial_zmask(ts);
 }
 
 /* Bits of t's value that may be set (the others are known zero). */
-static uint64_t zmask(TCGContext *s, TCGArg t)
+static ALWAYS_INLINE uint64_t zmask(TCGContext *s, TCGArg t)
 {
     return ring_init(s, (int)t)->opt_zmask;
 }
 
 /* dst (just reset) now holds the same value as src. */
-static void ring_join(TCGContext *s, int dst, int src)
+static ALWAYS_INLINE void ring_join(TCGContext *s, int dst, int src)
 {
     TCGTemp *d = ring_init(s, dst), *r = ring_init(s, src);
     if (d->type != r->type || dst == src) {
@@ -72,18 +82,16 @@ static void ring_join(TCGContext *s, int dst, int src)
  * drop it when no label needs it. */
 static int kind_rank(uint8_t kind)
 {
-    switch (kind) {
-    case TCG_TEMP_CONST: return 4;
-    case TCG_TEMP_FIXED: return 3;
-    case TCG_TEMP_GLOBAL: return 2;
-    case TCG_TEMP_EBB: return 1;
-    default: return 0;
-    }
+    static const uint8_t rank[] = {
+        [TCG_TEMP_EBB] = 1, [TCG_TEMP_TB] = 0, [TCG_TEMP_GLOBAL] = 2,
+        [TCG_TEMP_FIXED] = 3, [TCG_TEMP_CONST] = 4,
+    };
+    return rank[kind];
 }
 
-static int best_copy(TCGContext *s, int t)
+static int best_copy_ring(TCGContext *s, int t)
 {
-    TCGTemp *ts = ring_init(s, t);
+    TCGTemp *ts = &s->temps[t];
     int best = t, rank = kind_rank(ts->kind);
     for (int i = ts->opt_next; i != t && rank < 4; i = s->temps[i].opt_next) {
         int r = kind_rank(s->temps[i].kind);
@@ -93,6 +101,17 @@ static int best_copy(TCGContext *s, int t)
         }
     }
     return best;
+}
+
+/* A temp with no known copy (stale epoch, or alone in its ring) is its own
+ * representative: the common case, decided without touching the ring. */
+static inline int best_copy(TCGContext *s, int t)
+{
+    const TCGTemp *ts = &s->temps[t];
+    if (ts->opt_epoch != s->opt_epoch || ts->opt_next == t) {
+        return t;
+    }
+    return best_copy_ring(s, t);
 }
 
 static void reset_globals(TCGContext *s)
@@ -225,7 +244,7 @@ static void set_mov(TCGOp *op, TCGType type, TCGArg dst, TCGArg src)
 }
 
 /* Turn op into "mov dst, src" (src already canonical) and record the copy. */
-static void fold_to_copy(TCGContext *s, TCGOp *op, TCGArg dst, TCGArg src)
+static ALWAYS_INLINE void fold_to_copy(TCGContext *s, TCGOp *op, TCGArg dst, TCGArg src)
 {
     if (dst == src) {
         tcg_op_remove(s, op);
@@ -652,6 +671,9 @@ typedef struct CSEEntry {
 
 static __thread CSEEntry cse_table[CSE_ENTRIES];
 static __thread unsigned cse_next;
+/* Per opcode, the entries holding it (bit i: cse_table[i]): a lookup looks
+ * at those only. Cleared per block, which forgets every entry. */
+static __thread uint16_t cse_by_opc[TCG_NB_OPS];
 
 static bool cse_candidate(const TCGOp *op)
 {
@@ -675,10 +697,9 @@ static bool cse_candidate(const TCGOp *op)
 static bool cse_lookup(TCGContext *s, TCGOp *op)
 {
     int n = op->nb_oargs + op->nb_iargs + op->nb_cargs;
-    for (unsigned i = 0; i < CSE_ENTRIES; i++) {
-        CSEEntry *c = &cse_table[i];
-        if (c->epoch != s->opt_epoch || c->opc != op->opc || c->type != op->type ||
-            c->nargs != n) {
+    for (unsigned m = cse_by_opc[op->opc]; m; m &= m - 1) {
+        CSEEntry *c = &cse_table[__builtin_ctz(m)];
+        if (c->epoch != s->opt_epoch || c->type != op->type || c->nargs != n) {
             continue;
         }
         bool same = s->temps[c->args[0]].opt_gen == c->gens[0] &&
@@ -704,13 +725,19 @@ static void cse_record(TCGContext *s, const TCGOp *op)
             return;   /* in place: the inputs are gone */
         }
     }
-    CSEEntry *c = &cse_table[cse_next++ % CSE_ENTRIES];
+    unsigned slot = cse_next++ % CSE_ENTRIES;
+    CSEEntry *c = &cse_table[slot];
+    cse_by_opc[c->opc] &= (uint16_t)~(1u << slot);
+    cse_by_opc[op->opc] |= (uint16_t)(1u << slot);
     c->epoch = s->opt_epoch;
     c->opc = op->opc;
     c->type = op->type;
     c->nargs = (uint8_t)n;
+    /* A fixed-size copy (the args past n are never compared): a loop of
+     * n would become a rep movs, slow to start for a few words. */
+    _Static_assert(CSE_ARGS <= TCG_MAX_OP_ARGS, "CSE copies the first CSE_ARGS op args");
+    memcpy(c->args, op->args, sizeof(c->args));
     for (int k = 0; k < n; k++) {
-        c->args[k] = op->args[k];
         c->gens[k] = k <= op->nb_iargs ? s->temps[op->args[k]].opt_gen : 0;
     }
 }
@@ -746,8 +773,9 @@ static bool ends_flow(const TCGOp *op)
  * A label: drop a branch to it from just before it; a label nothing branches
  * to disappears and what is known carries on through it (the only way in is
  * falling through). Otherwise control flow merges: forget everything.
+ * Returns whether the code after it is unreachable.
  */
-static void at_label(TCGContext *s, TCGOp *op)
+static bool at_label(TCGContext *s, TCGOp *op)
 {
     TCGLabel *l = tcg_arg_label(op->args[0]);
     TCGOp *prev = prev_real(op);
@@ -756,12 +784,14 @@ static void at_label(TCGContext *s, TCGOp *op)
         l->refs--;
         tcg_op_remove(s, prev);
         s->stats.ops_folded++;
+        prev = prev_real(op);
     }
     if (l->refs == 0) {
         tcg_op_remove(s, op);
-        return;
+        return ends_flow(prev);
     }
     s->opt_epoch++;
+    return false;
 }
 
 /* ---- the pass ---- */
@@ -769,30 +799,65 @@ static void at_label(TCGContext *s, TCGOp *op)
 void tcg_optimize(TCGContext *s)
 {
     TCGOp *next;
+    /* Code after br/exit_tb/goto_ptr is unreachable up to the next label
+     * that something branches to (ends_flow of the last op kept, insn_start
+     * markers aside). */
+    bool unreachable = false;
     s->opt_epoch++;
-    memset(cse_table, 0, sizeof(cse_table));   /* entries of another context or block */
+    memset(cse_by_opc, 0, sizeof(cse_by_opc));   /* entries of another context or block */
     for (TCGOp *op = s->first_op; op; op = next) {
         next = op->next;
         const TCGOpDef *def = &tcg_op_defs[op->opc];
         int nb_o = op->nb_oargs, nb_i = op->nb_iargs;
 
-        if (op->opc == INDEX_op_set_label) {
-            at_label(s, op);
+        switch (op->opc) {
+        case INDEX_op_insn_start:
+            continue;   /* stays even where unreachable, so insn indices hold */
+        case INDEX_op_set_label:
+            unreachable = at_label(s, op);
+            continue;
+        default:
+            break;
+        }
+        if (unreachable) {
+            label_unref(op);
+            tcg_op_remove(s, op);
+            s->stats.ops_folded++;
             continue;
         }
-        if (ends_flow(prev_real(op))) {
-            /* Unreachable until the next label; insn_start stays so insn indices hold. */
-            if (op->opc != INDEX_op_insn_start) {
-                label_unref(op);
-                tcg_op_remove(s, op);
-                s->stats.ops_folded++;
-            }
-            continue;
-        }
+        /* Fast paths for the frequent ops that nothing below can fold. */
         switch (op->opc) {
         case INDEX_op_discard:
             temp_reset(s, (int)op->args[0]);
             continue;
+        case INDEX_op_mov:
+            op->args[1] = (TCGArg)best_copy(s, (int)op->args[1]);
+            fold_to_copy(s, op, op->args[0], op->args[1]);
+            continue;
+        case INDEX_op_br: case INDEX_op_exit_tb:
+            unreachable = true;
+            continue;
+        case INDEX_op_goto_ptr:
+            unreachable = true;
+            op->args[0] = (TCGArg)best_copy(s, (int)op->args[0]);
+            continue;
+        case INDEX_op_goto_tb: case INDEX_op_mb:
+            continue;
+        case INDEX_op_st8: case INDEX_op_st16: case INDEX_op_st32: case INDEX_op_st:
+        case INDEX_op_guest_st:
+            op->args[0] = (TCGArg)best_copy(s, (int)op->args[0]);
+            op->args[1] = (TCGArg)best_copy(s, (int)op->args[1]);
+            continue;
+        case INDEX_op_ld8u: case INDEX_op_ld8s: case INDEX_op_ld16u: case INDEX_op_ld16s:
+        case INDEX_op_ld32u: case INDEX_op_ld32s: case INDEX_op_ld: case INDEX_op_guest_ld: {
+            op->args[1] = (TCGArg)best_copy(s, (int)op->args[1]);
+            uint64_t zm = op_zmask(s, op);
+            temp_reset(s, (int)op->args[0]);
+            if (s->temps[op->args[0]].kind != TCG_TEMP_CONST) {
+                s->temps[op->args[0]].opt_zmask = zm;
+            }
+            continue;
+        }
         default:
             break;
         }
@@ -809,15 +874,12 @@ void tcg_optimize(TCGContext *s)
             }
             continue;
         }
-        if (op->opc == INDEX_op_mov) {
-            fold_to_copy(s, op, op->args[0], op->args[1]);
-            continue;
-        }
         canonicalize(s, op);
         if (op->opc == INDEX_op_brcond) {
             int c = fold_cond(s, (TCGCond)op->args[2], (TCGType)op->type, op->args[0], op->args[1]);
             if (c == 1) {
                 TCGArg l = op->args[3];
+                unreachable = true;
                 op->opc = INDEX_op_br;
                 op->nb_iargs = 0;
                 op->nb_cargs = 1;

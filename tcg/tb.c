@@ -32,7 +32,7 @@
 FILE *tcg_perfmap;
 
 typedef struct TBFull {
-    _Alignas(16) TranslationBlock tb;
+    _Alignas(64) TranslationBlock tb;    /* its lookup fields in one cache line */
     TBPrivate priv;
 } TBFull;
 
@@ -41,7 +41,25 @@ typedef struct PageDesc {
     uint64_t page;
     uintptr_t first;          /* tagged TB | n (n: which of the TB's pages this is) */
     struct PageDesc *next;    /* hash chain */
+    uint64_t code_mask;       /* bit i: some block has bytes in 1/64th i of the page */
 } PageDesc;
+
+#define PAGE_GRANULE (TCG_PAGE_SIZE / 64)
+
+/* The code_mask bits of [start, end) on page (physical addresses). A store
+ * to bytes no block covers (data next to code: stack, variables) then
+ * costs one test instead of a walk over the page's blocks. Bits are set
+ * when a block is added and never cleared while the page has blocks. */
+static uint64_t granule_mask(uint64_t start, uint64_t end, uint64_t page)
+{
+    uint64_t s = start > page ? start - page : 0;
+    uint64_t e = end < page + TCG_PAGE_SIZE ? end - page : TCG_PAGE_SIZE;
+    if (e <= s)
+        return 0;
+    unsigned a = (unsigned)(s / PAGE_GRANULE), b = (unsigned)((e - 1) / PAGE_GRANULE);
+    uint64_t upto_b = b == 63 ? ~0ull : (2ull << b) - 1;
+    return upto_b & ~((1ull << a) - 1);
+}
 
 static struct {
     const TCGBackend *backend;
@@ -49,7 +67,8 @@ static struct {
     size_t size;
     uint8_t *ptr;             /* next free byte */
     bool exec;                /* mapping is executable */
-    TranslationBlock **htab;
+    uint32_t *htab_hash;      /* hash table: open addressing, 0 = empty slot */
+    TranslationBlock **htab;  /* the block in each slot */
     unsigned htab_bits;
     size_t htab_count;
     PageDesc **ptab;
@@ -147,48 +166,74 @@ static uint32_t tb_hash(uint64_t phys_pc, uint64_t pc, uint64_t cs_base, uint32_
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ull;
     h ^= h >> 32;
-    return (uint32_t)h;
+    return (uint32_t)h ? (uint32_t)h : 1;   /* 0 marks an empty slot */
+}
+
+/*
+ * The hash table: linear probing over two parallel arrays, the hashes
+ * (4 bytes a slot, sixteen to a cache line) and the blocks. A lookup reads
+ * hashes and touches a block only when its hash matches, so a miss (every
+ * translation) usually costs one cache line. At most half full; removal
+ * moves later entries of the run back, so there are no tombstones.
+ */
+static size_t htab_mask(void) { return ((size_t)1 << st.htab_bits) - 1; }
+
+static void htab_put(TranslationBlock *tb)
+{
+    size_t mask = htab_mask(), i = tb->hash & mask;
+    while (st.htab_hash[i])
+        i = (i + 1) & mask;
+    st.htab_hash[i] = tb->hash;
+    st.htab[i] = tb;
 }
 
 static void htab_resize(unsigned bits)
 {
-    TranslationBlock **n = xcalloc((size_t)1 << bits, sizeof(*n));
-    size_t old = st.htab ? (size_t)1 << st.htab_bits : 0;
-    for (size_t i = 0; i < old; i++) {
-        TranslationBlock *tb = st.htab[i];
-        while (tb) {
-            TranslationBlock *next = tb->priv->hash_next;
-            size_t b = tb->priv->hash & (((size_t)1 << bits) - 1);
-            tb->priv->hash_next = n[b];
-            n[b] = tb;
-            tb = next;
-        }
-    }
-    free(st.htab);
-    st.htab = n;
+    uint32_t *oh = st.htab_hash;
+    TranslationBlock **ot = st.htab;
+    size_t old = oh ? (size_t)1 << st.htab_bits : 0;
+    st.htab_hash = xcalloc((size_t)1 << bits, sizeof(*st.htab_hash));
+    st.htab = xcalloc((size_t)1 << bits, sizeof(*st.htab));
     st.htab_bits = bits;
+    for (size_t i = 0; i < old; i++) {
+        if (oh[i])
+            htab_put(ot[i]);
+    }
+    free(oh);
+    free(ot);
 }
 
 static void htab_insert(TranslationBlock *tb)
 {
-    if (st.htab_count >= ((size_t)2 << st.htab_bits))
+    if (2 * (st.htab_count + 1) > ((size_t)1 << st.htab_bits))
         htab_resize(st.htab_bits + 1);
-    size_t b = tb->priv->hash & (((size_t)1 << st.htab_bits) - 1);
-    tb->priv->hash_next = st.htab[b];
-    st.htab[b] = tb;
+    htab_put(tb);
     st.htab_count++;
 }
 
 static void htab_remove(TranslationBlock *tb)
 {
-    size_t b = tb->priv->hash & (((size_t)1 << st.htab_bits) - 1);
-    for (TranslationBlock **pp = &st.htab[b]; *pp; pp = &(*pp)->priv->hash_next) {
-        if (*pp == tb) {
-            *pp = tb->priv->hash_next;
-            st.htab_count--;
-            return;
-        }
+    size_t mask = htab_mask(), i = tb->hash & mask;
+    while (st.htab_hash[i] && st.htab[i] != tb)
+        i = (i + 1) & mask;
+    if (!st.htab_hash[i])
+        return;
+    /* Close the gap: an entry further on whose home slot is not in (i, j]
+     * would be cut off from it by the empty slot, so it moves into i. */
+    for (size_t j = i;;) {
+        j = (j + 1) & mask;
+        if (!st.htab_hash[j])
+            break;
+        size_t home = st.htab_hash[j] & mask;
+        if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+            continue;
+        st.htab_hash[i] = st.htab_hash[j];
+        st.htab[i] = st.htab[j];
+        i = j;
     }
+    st.htab_hash[i] = 0;
+    st.htab[i] = NULL;
+    st.htab_count--;
 }
 
 /* page2: the physical page the second virtual page maps to now, or -1 if
@@ -198,10 +243,13 @@ static TranslationBlock *htab_find(uint64_t phys_pc, uint64_t pc, uint64_t cs_ba
                                    bool *need_page2)
 {
     uint32_t h = tb_hash(phys_pc, pc, cs_base, flags, cflags);
-    size_t b = h & (((size_t)1 << st.htab_bits) - 1);
-    for (TranslationBlock *tb = st.htab[b]; tb; tb = tb->priv->hash_next) {
-        if (tb->priv->hash != h || tb->phys_pc != phys_pc || tb->pc != pc ||
-            tb->cs_base != cs_base || tb->flags != flags || tb->cflags != cflags)
+    size_t mask = htab_mask();
+    for (size_t i = h & mask; st.htab_hash[i]; i = (i + 1) & mask) {
+        if (st.htab_hash[i] != h)
+            continue;
+        TranslationBlock *tb = st.htab[i];
+        if (tb->phys_pc != phys_pc || tb->pc != pc || tb->cs_base != cs_base ||
+            tb->flags != flags || tb->cflags != cflags)
             continue;
         if (tb->phys_page2 == (uint64_t)-1 || tb->phys_page2 == page2)
             return tb;
@@ -359,7 +407,7 @@ void tb_add_jump(TranslationBlock *src, unsigned n, TranslationBlock *dst)
         return;
     tb_lock();
     TBPrivate *sp = src->priv;
-    if (!sp->jump_used[n] || sp->jmp_dest[n] || sp->invalid || dst->priv->invalid) {
+    if (!sp->jump_used[n] || sp->jmp_dest[n] || src->invalid || dst->invalid) {
         tb_unlock();
         return;
     }
@@ -391,9 +439,9 @@ static void jmp_list_remove(TranslationBlock *dst, TranslationBlock *src, unsign
 static void tb_invalidate_locked(TranslationBlock *tb)
 {
     TBPrivate *p = tb->priv;
-    if (p->invalid)
+    if (tb->invalid)
         return;
-    __atomic_store_n(&p->invalid, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&tb->invalid, 1, __ATOMIC_RELEASE);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);   /* pairs with exec.c jc_store */
     htab_remove(tb);
     page_remove_tb(tb, 0);
@@ -440,7 +488,7 @@ static bool page_invalidate_one(uint64_t page, uint64_t start, uint64_t end,
                                 const TranslationBlock *current, bool *hit)
 {
     PageDesc *pd = page_find(page);
-    if (!pd)
+    if (!pd || !(pd->code_mask & granule_mask(start, end, page)))
         return false;
     for (uintptr_t e = pd->first; e;) {
         TranslationBlock *tb = (TranslationBlock *)(e & ~(uintptr_t)1);
@@ -554,8 +602,10 @@ TranslationBlock *tb_find_by_host_pc(uintptr_t pc)
 
 static void tb_flush_locked(void)
 {
-    if (st.htab)
+    if (st.htab) {
+        memset(st.htab_hash, 0, ((size_t)1 << st.htab_bits) * sizeof(*st.htab_hash));
         memset(st.htab, 0, ((size_t)1 << st.htab_bits) * sizeof(*st.htab));
+    }
     st.htab_count = 0;
     if (st.ptab)
         page_free_all();
@@ -689,6 +739,7 @@ static void tb_link_locked(TranslationBlock *tb)
         PageDesc *pd = page_find_or_create(tb_page(tb, n), &created);
         tb->priv->page_next[n] = pd->first;
         pd->first = (uintptr_t)tb | n;
+        pd->code_mask |= granule_mask(tb->priv->phys_start[n], tb->priv->phys_end[n], pd->page);
         if (created)
             tlb_mark_code_page_locked(pd->page);
     }
@@ -715,7 +766,7 @@ TranslationBlock *tb_gen_code(CPUState *cpu, uint64_t pc, uint64_t cs_base, uint
 
     for (;;) {
         uint8_t *end = st.buf + st.size;
-        uint8_t *p = align_up(st.ptr, 16);
+        uint8_t *p = align_up(st.ptr, _Alignof(TBFull));
         uint8_t *code = align_up(p + sizeof(TBFull), 16);
         if (code + TB_MIN_ROOM > end) {
             if (flushed)
@@ -789,7 +840,7 @@ TranslationBlock *tb_gen_code(CPUState *cpu, uint64_t pc, uint64_t cs_base, uint
             pr->jump_used[j] = info->jump_used[j];
             pr->jump[j] = info->jump[j];
         }
-        pr->hash = tb_hash(phys_pc, pc, cs_base, flags, cflags);
+        tb->hash = tb_hash(phys_pc, pc, cs_base, flags, cflags);
         uint64_t in_page = TCG_PAGE_SIZE - (pc & ~TCG_PAGE_MASK);
         uint64_t size = tb->size ? tb->size : 1;
         pr->phys_start[0] = phys_pc;

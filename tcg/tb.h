@@ -23,10 +23,13 @@ struct TranslationBlock {
     /* Set by the frontend's translate(). */
     uint32_t size;          /* guest bytes covered */
     uint16_t icount;        /* guest instructions */
-    /* Owned by tb.c / exec.c. */
+    /* Owned by tb.c / exec.c. The lookups read the key, invalid and hash:
+     * all in the first 64 bytes, one cache line (blocks are 64-aligned). */
+    uint8_t invalid;        /* atomic: dropped, never entered again */
     const void *code;       /* run address of the host code */
     uint32_t code_size;
-    struct TBPrivate *priv; /* chaining lists, jump sites, insn map, hash links */
+    uint32_t hash;          /* of the key, for the hash table (never 0) */
+    struct TBPrivate *priv; /* chaining lists, jump sites, insn map */
 };
 
 enum {

@@ -17,12 +17,9 @@
 
 /*
  * Lists use tagged pointers: (uintptr_t)tb | n, with n the page (0/1) or
- * the jump slot (0/1) the link belongs to; TBs are 16-byte aligned.
+ * the jump slot (0/1) the link belongs to; TBs are 64-byte aligned.
  */
 typedef struct TBPrivate {
-    TranslationBlock *hash_next;
-    uint32_t hash;
-    int invalid;                      /* atomic: dropped, never entered again */
     /* The physical byte range on each page: [start, end). */
     uint64_t phys_start[2], phys_end[2];
     uintptr_t page_next[2];           /* next TB on page n's list (tagged) */
@@ -41,7 +38,7 @@ typedef struct TBPrivate {
 
 static inline bool tb_is_invalid(const TranslationBlock *tb)
 {
-    return __atomic_load_n(&tb->priv->invalid, __ATOMIC_ACQUIRE) != 0;
+    return __atomic_load_n(&tb->invalid, __ATOMIC_ACQUIRE) != 0;
 }
 
 /* Per-vCPU jump cache: virtual pc -> block. Entries of one guest page fall

@@ -160,6 +160,7 @@ void tcg_func_start(TCGContext *s)
     s->nb_insns = 0;
     s->goto_tb_mask = 0;
     s->overflow = false;
+    s->gen_ran = false;
     s->const_gen++;
     if (s->const_gen == 0) {   /* wrapped: stale stamps could look current */
         memset(s->const_hash, 0, sizeof(s->const_hash));
@@ -862,6 +863,7 @@ ptrdiff_t tcg_gen_code(TCGContext *s, void *buf, size_t size, ptrdiff_t rx_diff,
         info->jump_used[i] = false;
     }
     ptrdiff_t r = s->backend->gen_code(s, buf, size, rx_diff, info);
+    s->gen_ran = true;
     if (r > 0) {
         s->stats.blocks++;
     }

@@ -202,6 +202,8 @@ typedef struct TCGContext {
     int nb_insns;
     uint8_t goto_tb_mask;         /* goto_tb slots used in this block */
     bool overflow;                /* a limit was hit while building: translation fails */
+    bool gen_ran;                 /* tcg_gen_code ran on this op list (labels hold a
+                                     backend's offsets and relocations from it) */
     bool optimize;                /* run tcg_optimize (default true) */
     bool env_is_cpu;              /* env points to a CPUState (tcg/cpu.h) whose TLB
                                      mem_ops keep: the interpreter may inline the tlb.h

@@ -868,10 +868,9 @@ static void gen_st(X64Gen *g, const TCGOp *op)
     int32_t off = (int32_t)op->args[2];
     unsigned size = op->opc == INDEX_op_st8 ? 0 : op->opc == INDEX_op_st16 ? 1
                   : op->opc == INDEX_op_st32 ? 2 : is64 ? 3 : 2;
-    int32_t imm;
-    uint64_t v;
+    uint64_t v = 0;
     bool vimm = x64_ra_const(g, tval, &v) && (size < 3 || (int64_t)v == (int32_t)v);
-    imm = (int32_t)(uint32_t)v;
+    int32_t imm = (int32_t)(uint32_t)v;
     int rv = vimm ? -1 : x64_ra_in(g, tval, X_ANY);
     int rb = x64_ra_in(g, tbase, X_ANY);
     if (vimm) {
@@ -1184,24 +1183,17 @@ static ptrdiff_t x64_gen_code(TCGContext *s, void *buf, size_t size, ptrdiff_t r
     if (s->nb_temps > TCG_MAX_TEMPS) {
         return TCG_GEN_TOO_BIG;
     }
-    bool guest_mem = false;
-    for (TCGOp *op = s->first_op; op; op = op->next) {   /* labels may be left from a retry */
-        TCGArg l = 0;
+    for (TCGOp *op = s->gen_ran ? s->first_op : NULL; op; op = op->next) {
+        TCGArg l = 0;   /* labels still hold what an earlier run put there */
         if (op->opc == INDEX_op_set_label || op->opc == INDEX_op_br) {
             l = op->args[0];
         } else if (op->opc == INDEX_op_brcond) {
             l = op->args[3];
-        } else if (op->opc == INDEX_op_guest_ld || op->opc == INDEX_op_guest_st) {
-            guest_mem = true;
         }
         if (l) {
             tcg_arg_label(l)->has_value = false;
             tcg_arg_label(l)->relocs = NULL;
         }
-    }
-    if (guest_mem && !s->mem_ops) {
-        fprintf(stderr, "mimic: translator bug: guest_ld/st without guest memory ops\n");
-        abort();
     }
     g->epilogue = tcg_arena_alloc(s, sizeof(TCGLabel));
     memset(g->epilogue, 0, sizeof(TCGLabel));

@@ -28,25 +28,39 @@ void x64_u64(X64Gen *g, uint64_t v)
     g->ptr += 8;
 }
 
-void x64_opc(X64Gen *g, unsigned opc, int r, int rm, int x)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+static uint8_t *put_prefixes(uint8_t *p, unsigned opc)
 {
-    uint8_t *p = g->ptr;
-    if (__builtin_expect(opc & (P_DATA16 | P_F3 | P_F2), 0)) {
-        if (opc & P_DATA16) {
-            *p++ = 0x66;
-        }
-        if (opc & P_F3) {
-            *p++ = 0xf3;
-        } else if (opc & P_F2) {
-            *p++ = 0xf2;
-        }
+    if (opc & P_DATA16) {
+        *p++ = 0x66;
     }
-    /* Negative register numbers (none, rip) contribute no REX bits. */
-    unsigned ur = r < 0 ? 0 : (unsigned)r, urm = rm < 0 ? 0 : (unsigned)rm;
-    unsigned ux = x < 0 ? 0 : (unsigned)x;
-    unsigned rex = ((opc & P_REXW) ? 8 : 0) | (ur & 8) >> 1 | (ux & 8) >> 2 | (urm & 8) >> 3;
+    if (opc & P_F3) {
+        *p++ = 0xf3;
+    } else if (opc & P_F2) {
+        *p++ = 0xf2;
+    }
+    return p;
+}
+
+/*
+ * Prefixes, REX and opcode bytes at p for ModRM.reg r, SIB.index x and
+ * ModRM.rm or SIB.base b (register numbers 0..15; 0 for a field not used);
+ * returns the end. Inlined into the encoders below, which keep the write
+ * pointer in a local: a store through g->ptr may alias g itself, so the
+ * compiler would reload it for every byte.
+ */
+static ALWAYS_INLINE uint8_t *put_opc(uint8_t *p, unsigned opc, unsigned r, unsigned x,
+                                      unsigned b)
+{
+    if (__builtin_expect(opc & (P_DATA16 | P_F3 | P_F2), 0)) {
+        p = put_prefixes(p, opc);
+    }
+    _Static_assert(P_REXW == 8u << 9, "REX.W is bit 3 of the REX byte");
+    unsigned rex = ((opc >> 9) & 8) | ((r >> 1) & 4) | ((x >> 2) & 2) | ((b >> 3) & 1);
     /* Without any REX, byte registers 4..7 are ah..bh, not spl..dil. */
-    if (((opc & P_REXB_R) && ur >= 4) || ((opc & P_REXB_RM) && urm >= 4)) {
+    if (__builtin_expect(opc & (P_REXB_R | P_REXB_RM), 0) &&
+        (((opc & P_REXB_R) && r >= 4) || ((opc & P_REXB_RM) && b >= 4))) {
         rex |= 0x40;
     }
     if (rex) {
@@ -61,24 +75,34 @@ void x64_opc(X64Gen *g, unsigned opc, int r, int rm, int x)
         }
     }
     *p++ = (uint8_t)opc;
+    return p;
+}
+
+/* Negative register numbers (none, rip) contribute no REX bits. */
+static unsigned reg_field(int r) { return r < 0 ? 0 : (unsigned)r; }
+
+void x64_opc(X64Gen *g, unsigned opc, int r, int rm, int x)
+{
+    g->ptr = put_opc(g->ptr, opc, reg_field(r), reg_field(x), reg_field(rm));
+}
+
+static ALWAYS_INLINE void op_rr(X64Gen *g, unsigned opc, int r, int rm)
+{
+    uint8_t *p = put_opc(g->ptr, opc, (unsigned)r, 0, (unsigned)rm);
+    *p++ = (uint8_t)(0xc0 | ((unsigned)r & 7) << 3 | ((unsigned)rm & 7));
     g->ptr = p;
 }
 
 void x64_op_rr(X64Gen *g, unsigned opc, int r, int rm)
 {
-    x64_opc(g, opc, r, rm, -1);
-    x64_byte(g, 0xc0 | ((unsigned)r & 7) << 3 | ((unsigned)rm & 7));
+    op_rr(g, opc, r, rm);
 }
 
-void x64_op_rmx(X64Gen *g, unsigned opc, int r, int base, int index, int shift, int32_t disp)
+/* [base + index << shift + disp]; base >= 0 here (rip is x64_op_rmx's). */
+static ALWAYS_INLINE void op_rmx(X64Gen *g, unsigned opc, int r, int base, int index, int shift,
+                                 int32_t disp)
 {
-    if (base == X_RIP) {
-        x64_opc(g, opc, r, -1, -1);
-        x64_byte(g, 0x05 | ((unsigned)r & 7) << 3);
-        x64_u32(g, (uint32_t)disp);
-        return;
-    }
-    x64_opc(g, opc, r, base, index);
+    uint8_t *p = put_opc(g->ptr, opc, (unsigned)r, reg_field(index), (unsigned)base);
     unsigned mod;
     if (disp == 0 && (base & 7) != X_RBP) {   /* rbp/r13 with mod 0 would mean rip/disp32 */
         mod = 0x00;
@@ -88,17 +112,42 @@ void x64_op_rmx(X64Gen *g, unsigned opc, int r, int base, int index, int shift, 
         mod = 0x80;
     }
     if (index < 0 && (base & 7) != X_RSP) {   /* rsp/r12 as base always need a SIB byte */
-        x64_byte(g, mod | ((unsigned)r & 7) << 3 | ((unsigned)base & 7));
+        *p++ = (uint8_t)(mod | ((unsigned)r & 7) << 3 | ((unsigned)base & 7));
     } else {
         unsigned idx = index < 0 ? 4 : ((unsigned)index & 7);   /* 4 = no index */
-        x64_byte(g, mod | ((unsigned)r & 7) << 3 | 4);
-        x64_byte(g, (unsigned)shift << 6 | idx << 3 | ((unsigned)base & 7));
+        *p++ = (uint8_t)(mod | ((unsigned)r & 7) << 3 | 4);
+        *p++ = (uint8_t)((unsigned)shift << 6 | idx << 3 | ((unsigned)base & 7));
     }
     if (mod == 0x40) {
-        x64_byte(g, (uint8_t)disp);
+        *p++ = (uint8_t)disp;
     } else if (mod == 0x80) {
-        x64_u32(g, (uint32_t)disp);
+        memcpy(p, &disp, 4);
+        p += 4;
     }
+    g->ptr = p;
+}
+
+static void op_rip(X64Gen *g, unsigned opc, int r, int32_t disp)
+{
+    uint8_t *p = put_opc(g->ptr, opc, (unsigned)r, 0, 0);
+    *p++ = (uint8_t)(0x05 | ((unsigned)r & 7) << 3);
+    memcpy(p, &disp, 4);
+    g->ptr = p + 4;
+}
+
+static ALWAYS_INLINE void op_mem(X64Gen *g, unsigned opc, int r, int base, int index, int shift,
+                                 int32_t disp)
+{
+    if (base == X_RIP) {
+        op_rip(g, opc, r, disp);
+    } else {
+        op_rmx(g, opc, r, base, index, shift, disp);
+    }
+}
+
+void x64_op_rmx(X64Gen *g, unsigned opc, int r, int base, int index, int shift, int32_t disp)
+{
+    op_mem(g, opc, r, base, index, shift, disp);
 }
 
 void x64_op_rm(X64Gen *g, unsigned opc, int r, int base, int32_t disp)
@@ -123,7 +172,7 @@ static unsigned rexw(bool is64) { return is64 ? P_REXW : 0; }
 void x64_mov_rr(X64Gen *g, bool is64, int dst, int src)
 {
     if (dst != src) {
-        x64_op_rr(g, OPC_MOVL_GvEv | rexw(is64), dst, src);
+        op_rr(g, OPC_MOVL_GvEv | rexw(is64), dst, src);
     }
 }
 
@@ -133,12 +182,12 @@ void x64_movi(X64Gen *g, bool is64, int dst, uint64_t val, bool keep_flags)
         val = (uint32_t)val;
     }
     if (val == 0 && !keep_flags) {
-        x64_op_rr(g, OPC_ARITH_GvEv | ARITH_XOR << 3, dst, dst);
+        op_rr(g, OPC_ARITH_GvEv | ARITH_XOR << 3, dst, dst);
     } else if (val <= UINT32_MAX) {
         x64_opc(g, OPC_MOVL_Iv | ((unsigned)dst & 7), 0, dst, -1);   /* zero-extends */
         x64_u32(g, (uint32_t)val);
     } else if ((int64_t)val == (int32_t)val) {
-        x64_op_rr(g, OPC_MOVL_EvIz | P_REXW, 0, dst);
+        op_rr(g, OPC_MOVL_EvIz | P_REXW, 0, dst);
         x64_u32(g, (uint32_t)val);
     } else {
         x64_opc(g, (OPC_MOVL_Iv | ((unsigned)dst & 7)) | P_REXW, 0, dst, -1);
@@ -148,75 +197,75 @@ void x64_movi(X64Gen *g, bool is64, int dst, uint64_t val, bool keep_flags)
 
 void x64_arith_rr(X64Gen *g, int ext, bool is64, int dst, int src)
 {
-    x64_op_rr(g, (OPC_ARITH_GvEv | (unsigned)ext << 3) | rexw(is64), dst, src);
+    op_rr(g, (OPC_ARITH_GvEv | (unsigned)ext << 3) | rexw(is64), dst, src);
 }
 
 void x64_arith_ri(X64Gen *g, int ext, bool is64, int dst, int32_t imm)
 {
     if (imm == (int8_t)imm) {
-        x64_op_rr(g, OPC_ARITH_EvIb | rexw(is64), ext, dst);
+        op_rr(g, OPC_ARITH_EvIb | rexw(is64), ext, dst);
         x64_byte(g, (uint8_t)imm);
     } else {
-        x64_op_rr(g, OPC_ARITH_EvIz | rexw(is64), ext, dst);
+        op_rr(g, OPC_ARITH_EvIz | rexw(is64), ext, dst);
         x64_u32(g, (uint32_t)imm);
     }
 }
 
 void x64_arith_rm(X64Gen *g, int ext, bool is64, int dst, int base, int32_t disp)
 {
-    x64_op_rm(g, (OPC_ARITH_GvEv | (unsigned)ext << 3) | rexw(is64), dst, base, disp);
+    op_mem(g, (OPC_ARITH_GvEv | (unsigned)ext << 3) | rexw(is64), dst, base, X_NOIDX, 0, disp);
 }
 
 void x64_shift_ri(X64Gen *g, int ext, bool is64, int dst, unsigned n)
 {
     if (n == 1) {
-        x64_op_rr(g, OPC_SHIFT_1 | rexw(is64), ext, dst);
+        op_rr(g, OPC_SHIFT_1 | rexw(is64), ext, dst);
     } else {
-        x64_op_rr(g, OPC_SHIFT_Ib | rexw(is64), ext, dst);
+        op_rr(g, OPC_SHIFT_Ib | rexw(is64), ext, dst);
         x64_byte(g, n);
     }
 }
 
 void x64_shift_rcl(X64Gen *g, int ext, bool is64, int dst)
 {
-    x64_op_rr(g, OPC_SHIFT_cl | rexw(is64), ext, dst);
+    op_rr(g, OPC_SHIFT_cl | rexw(is64), ext, dst);
 }
 
 void x64_grp3(X64Gen *g, int ext, bool is64, int r)
 {
-    x64_op_rr(g, OPC_GRP3_Ev | rexw(is64), ext, r);
+    op_rr(g, OPC_GRP3_Ev | rexw(is64), ext, r);
 }
 
 void x64_test_rr(X64Gen *g, bool is64, int a, int b)
 {
-    x64_op_rr(g, OPC_TESTL | rexw(is64), b, a);
+    op_rr(g, OPC_TESTL | rexw(is64), b, a);
 }
 
 void x64_test_ri(X64Gen *g, bool is64, int r, int32_t imm)
 {
     if (imm >= 0 && imm <= 0xff) {   /* only ZF is used after a test: a byte test is enough */
-        x64_op_rr(g, OPC_GRP3_Eb | P_REXB_RM, GRP3_TEST, r);
+        op_rr(g, OPC_GRP3_Eb | P_REXB_RM, GRP3_TEST, r);
         x64_byte(g, (uint8_t)imm);
     } else {
-        x64_op_rr(g, OPC_GRP3_Ev | rexw(is64), GRP3_TEST, r);
+        op_rr(g, OPC_GRP3_Ev | rexw(is64), GRP3_TEST, r);
         x64_u32(g, (uint32_t)imm);
     }
 }
 
 void x64_lea(X64Gen *g, bool is64, int dst, int base, int index, int32_t disp)
 {
-    x64_op_rmx(g, OPC_LEA | rexw(is64), dst, base, index, 0, disp);
+    op_mem(g, OPC_LEA | rexw(is64), dst, base, index, 0, disp);
 }
 
 void x64_lea_rip(X64Gen *g, int dst, uint32_t target_off)
 {
     int32_t disp = (int32_t)(target_off - (x64_off(g) + 7));   /* REX.W 8D modrm disp32 */
-    x64_op_rmx(g, OPC_LEA | P_REXW, dst, X_RIP, X_NOIDX, 0, disp);
+    op_mem(g, OPC_LEA | P_REXW, dst, X_RIP, X_NOIDX, 0, disp);
 }
 
 void x64_load(X64Gen *g, unsigned opc, int dst, int base, int index, int32_t disp)
 {
-    x64_op_rmx(g, opc, dst, base, index, 0, disp);
+    op_mem(g, opc, dst, base, index, 0, disp);
 }
 
 void x64_store(X64Gen *g, unsigned size_log2, int src, int base, int index, int32_t disp)
@@ -224,7 +273,7 @@ void x64_store(X64Gen *g, unsigned size_log2, int src, int base, int index, int3
     static const unsigned opc[4] = {
         OPC_MOVB_EvGv | P_REXB_R, OPC_MOVL_EvGv | P_DATA16, OPC_MOVL_EvGv, OPC_MOVL_EvGv | P_REXW,
     };
-    x64_op_rmx(g, opc[size_log2], src, base, index, 0, disp);
+    op_mem(g, opc[size_log2], src, base, index, 0, disp);
 }
 
 void x64_store_imm(X64Gen *g, unsigned size_log2, int32_t imm, int base, int index, int32_t disp)
@@ -232,7 +281,7 @@ void x64_store_imm(X64Gen *g, unsigned size_log2, int32_t imm, int base, int ind
     static const unsigned opc[4] = {
         OPC_MOVB_EvIb, OPC_MOVL_EvIz | P_DATA16, OPC_MOVL_EvIz, OPC_MOVL_EvIz | P_REXW,
     };
-    x64_op_rmx(g, opc[size_log2], 0, base, index, 0, disp);
+    op_mem(g, opc[size_log2], 0, base, index, 0, disp);
     if (size_log2 == 0) {
         x64_byte(g, (uint8_t)imm);
     } else if (size_log2 == 1) {
@@ -244,12 +293,12 @@ void x64_store_imm(X64Gen *g, unsigned size_log2, int32_t imm, int base, int ind
 
 void x64_setcc(X64Gen *g, int cc, int r)
 {
-    x64_op_rr(g, (OPC_SETCC + (unsigned)cc) | P_REXB_RM, 0, r);
+    op_rr(g, (OPC_SETCC + (unsigned)cc) | P_REXB_RM, 0, r);
 }
 
 void x64_cmov(X64Gen *g, int cc, bool is64, int dst, int src)
 {
-    x64_op_rr(g, (OPC_CMOVCC + (unsigned)cc) | rexw(is64), dst, src);
+    op_rr(g, (OPC_CMOVCC + (unsigned)cc) | rexw(is64), dst, src);
 }
 
 void x64_bswap(X64Gen *g, bool is64, int r)
@@ -259,7 +308,7 @@ void x64_bswap(X64Gen *g, bool is64, int r)
 
 void x64_rol16_8(X64Gen *g, int r)
 {
-    x64_op_rr(g, OPC_SHIFT_Ib | P_DATA16, SHIFT_ROL, r);
+    op_rr(g, OPC_SHIFT_Ib | P_DATA16, SHIFT_ROL, r);
     x64_byte(g, 8);
 }
 
@@ -303,7 +352,7 @@ void x64_ret(X64Gen *g)
 
 void x64_jmp_reg(X64Gen *g, int r)
 {
-    x64_op_rr(g, OPC_GRP5, 4, r);
+    op_rr(g, OPC_GRP5, 4, r);
 }
 
 void x64_call_abs(X64Gen *g, uintptr_t target)
@@ -315,7 +364,7 @@ void x64_call_abs(X64Gen *g, uintptr_t target)
         x64_u32(g, (uint32_t)disp);
     } else {
         x64_movi(g, true, X_RAX, target, true);
-        x64_op_rr(g, OPC_GRP5, 2, X_RAX);
+        op_rr(g, OPC_GRP5, 2, X_RAX);
     }
 }
 

@@ -231,11 +231,46 @@ void x64_ra_op_start(X64Gen *g);
 static inline TCGTemp *x64_temp(X64Gen *g, TCGArg a) { return &g->s->temps[a]; }
 static inline int x64_temp_index(X64Gen *g, const TCGTemp *ts) { return (int)(ts - g->s->temps); }
 /* A known constant (interned constant, or a temp last set from one)? */
-bool x64_ra_const(X64Gen *g, TCGTemp *ts, uint64_t *val);
+static inline bool x64_ra_const(X64Gen *g, TCGTemp *ts, uint64_t *val)
+{
+    if (ts->kind == TCG_TEMP_CONST) {
+        *val = ts->val;
+        return true;
+    }
+    if ((ts->be_state & TS_VAL_MASK) == VAL_CONST) {
+        *val = g->cval[x64_temp_index(g, ts)];
+        return true;
+    }
+    return false;
+}
+/* Bit i set: op's input i (args[nb_oargs + i]) dies at op. */
+static inline unsigned x64_dead_inputs(const TCGOp *op)
+{
+    return ((unsigned)op->life >> op->nb_oargs) & ((1u << op->nb_iargs) - 1);
+}
+bool x64_ra_dies_slow(X64Gen *g, const TCGOp *op, TCGTemp *ts);
 /* Does the temp's value die at this op (not needed after it)? */
-bool x64_ra_dies(X64Gen *g, const TCGOp *op, TCGTemp *ts);
+static inline bool x64_ra_dies(X64Gen *g, const TCGOp *op, TCGTemp *ts)
+{
+    if (ts->kind == TCG_TEMP_CONST) {
+        return true;                 /* rematerializable: its register can always go */
+    }
+    if (ts->kind == TCG_TEMP_FIXED || !x64_dead_inputs(op)) {
+        return false;
+    }
+    return x64_ra_dies_slow(g, op, ts);
+}
+int x64_ra_in_slow(X64Gen *g, TCGTemp *ts, uint16_t allowed);
 /* Input in some register of `allowed`; locked for the op. */
-int x64_ra_in(X64Gen *g, TCGTemp *ts, uint16_t allowed);
+static inline int x64_ra_in(X64Gen *g, TCGTemp *ts, uint16_t allowed)
+{
+    if ((ts->be_state & TS_VAL_MASK) == VAL_REG && ts->kind != TCG_TEMP_FIXED &&
+        (allowed & RM(ts->be_reg))) {
+        g->locked |= RM(ts->be_reg);
+        return ts->be_reg;
+    }
+    return x64_ra_in_slow(g, ts, allowed);
+}
 /* Is the value only in memory (not in a register, not a constant)? Where. */
 bool x64_ra_in_memory(X64Gen *g, TCGTemp *ts, int *base, int32_t *disp);
 /* Input value in exactly `reg`. If `clobbered`, reg is only a copy (the op overwrites it). */

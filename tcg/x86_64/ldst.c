@@ -9,6 +9,8 @@
 #if defined(__x86_64__)
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../tlb.h"
@@ -49,6 +51,10 @@ static uint32_t tlb_lookup(X64Gen *g, int addr, int t0, int t1, unsigned mmu, TC
 
 static X64SlowPath *slow_path_new(X64Gen *g)
 {
+    if (!g->s->mem_ops) {
+        fprintf(stderr, "mimic: translator bug: guest_ld/st without guest memory ops\n");
+        abort();
+    }
     X64SlowPath *p = tcg_arena_alloc(g->s, sizeof(*p));
     memset(p, 0, sizeof(*p));
     *g->slow_tail = p;
@@ -189,10 +195,8 @@ void x64_emit_slow_path(X64Gen *g, const X64SlowPath *p)
 {
     x64_patch_rel32(g, p->jcc_field, x64_off(g));
     unsigned n = 0;
-    for (int r = 0; r < X_NREGS; r++) {
-        if (p->save_mask & RM(r)) {
-            x64_store(g, 3, r, X_RSP, X_NOIDX, X64_SAVE_OFF + 8 * (int32_t)n++);
-        }
+    for (unsigned m = p->save_mask; m; m &= m - 1) {
+        x64_store(g, 3, __builtin_ctz(m), X_RSP, X_NOIDX, X64_SAVE_OFF + 8 * (int32_t)n++);
     }
     /* Globals the fast path left in registers: the softmmu may fault or
      * look at the state (precise exceptions). Before the argument moves. */
@@ -240,10 +244,9 @@ void x64_emit_slow_path(X64Gen *g, const X64SlowPath *p)
         x64_op_rr(g, OPC_MOVL_GvEv | rexw(p->is64), p->out_reg, X_RAX);
     }
     n = 0;
-    for (int r = 0; r < X_NREGS; r++) {
-        if (p->save_mask & RM(r)) {
-            x64_load(g, OPC_MOVL_GvEv | P_REXW, r, X_RSP, X_NOIDX, X64_SAVE_OFF + 8 * (int32_t)n++);
-        }
+    for (unsigned m = p->save_mask; m; m &= m - 1) {
+        x64_load(g, OPC_MOVL_GvEv | P_REXW, __builtin_ctz(m), X_RSP, X_NOIDX,
+                 X64_SAVE_OFF + 8 * (int32_t)n++);
     }
     x64_jmp_to(g, p->resume_off);
 }

@@ -65,15 +65,37 @@ static void clear_owner(X64Gen *g, int reg)
     g->free_regs |= (uint16_t)RM(reg);
 }
 
+/* The first register of mask in alloc_order, or -1. */
 static int first_in_order(uint16_t mask)
 {
-    for (unsigned i = 0; i < sizeof(alloc_order); i++) {
-        if (mask & RM(alloc_order[i])) {
-            return alloc_order[i];
+    if (mask & RM(X_RBX)) {
+        return X_RBX;
+    }
+    if (mask & 0xf000) {                        /* r12 r13 r14 r15 */
+        return __builtin_ctz(mask & 0xf000u);
+    }
+    if (mask & 0x0c00) {                        /* r10 r11 */
+        return __builtin_ctz(mask & 0x0c00u);
+    }
+    static const int8_t rest[] = { X_R9, X_R8, X_RDI, X_RSI, X_RCX, X_RDX, X_RAX };
+    for (unsigned i = 0; i < sizeof(rest); i++) {
+        if (mask & RM(rest[i])) {
+            return rest[i];
         }
     }
     return -1;
 }
+
+/* The lowest-numbered register above r (-1: from the start) that some temp
+ * owns right now: loops over owned registers see ownership changes made in
+ * their body just as a loop over every register number would. */
+static int owned_after(const X64Gen *g, int r)
+{
+    uint32_t m = (uint16_t)~g->free_regs & X_ALLOCATABLE & (~0u << (r + 1));
+    return m ? __builtin_ctz(m) : -1;
+}
+
+#define FOR_OWNED(g, r) for (int r = owned_after(g, -1); r >= 0; r = owned_after(g, r))
 
 void x64_ra_block_start(X64Gen *g)
 {
@@ -85,26 +107,22 @@ void x64_ra_block_start(X64Gen *g)
     g->locked = g->reserved = 0;
     g->nslots = g->nfree_slots = g->n_ebb_slotted = 0;
     g->clist_n = 0;
+    /* be_slot, be_reg, be_state, be_aux at block start, by temp kind. */
+    typedef struct { int32_t slot, reg; uint32_t state, aux; } BEInit;
+    static const BEInit init[] = {
+        [TCG_TEMP_EBB] = { -1, -1, VAL_DEAD, 0 },
+        [TCG_TEMP_TB] = { -1, -1, VAL_DEAD, 0 },
+        [TCG_TEMP_GLOBAL] = { -1, -1, VAL_MEM | TS_COHERENT, 0 },
+        [TCG_TEMP_FIXED] = { -1, X_ENV, VAL_REG, 0 },
+        [TCG_TEMP_CONST] = { -1, -1, VAL_CONST, 0 },
+    };
     for (int t = 0; t < s->nb_temps; t++) {
         TCGTemp *ts = &s->temps[t];
-        ts->be_reg = -1;
-        ts->be_slot = -1;
-        ts->be_aux = 0;
-        switch (ts->kind) {
-        case TCG_TEMP_FIXED:
-            ts->be_state = VAL_REG;
-            ts->be_reg = X_ENV;
-            break;
-        case TCG_TEMP_GLOBAL:
-            ts->be_state = VAL_MEM | TS_COHERENT;
-            break;
-        case TCG_TEMP_CONST:
-            ts->be_state = VAL_CONST;
-            break;
-        default:
-            ts->be_state = VAL_DEAD;
-            break;
-        }
+        const BEInit *i = &init[ts->kind];
+        ts->be_slot = i->slot;
+        ts->be_reg = i->reg;
+        ts->be_state = i->state;
+        ts->be_aux = i->aux;
     }
 }
 
@@ -114,30 +132,12 @@ void x64_ra_op_start(X64Gen *g)
     g->reserved = 0;
 }
 
-bool x64_ra_const(X64Gen *g, TCGTemp *ts, uint64_t *val)
+bool x64_ra_dies_slow(X64Gen *g, const TCGOp *op, TCGTemp *ts)
 {
-    if (ts->kind == TCG_TEMP_CONST) {
-        *val = ts->val;
-        return true;
-    }
-    if (ts_val(ts) == VAL_CONST) {
-        *val = g->cval[x64_temp_index(g, ts)];
-        return true;
-    }
-    return false;
-}
-
-bool x64_ra_dies(X64Gen *g, const TCGOp *op, TCGTemp *ts)
-{
-    if (ts->kind == TCG_TEMP_CONST) {
-        return true;                 /* rematerializable: its register can always go */
-    }
-    if (ts->kind == TCG_TEMP_FIXED) {
-        return false;
-    }
     TCGArg idx = (TCGArg)x64_temp_index(g, ts);
-    for (int i = op->nb_oargs; i < op->nb_oargs + op->nb_iargs; i++) {
-        if (op->args[i] == idx && tcg_op_dead(op, i)) {
+    const TCGArg *in = &op->args[op->nb_oargs];
+    for (unsigned m = x64_dead_inputs(op); m; m &= m - 1) {
+        if (in[__builtin_ctz(m)] == idx) {
             return true;
         }
     }
@@ -392,7 +392,7 @@ bool x64_ra_in_memory(X64Gen *g, TCGTemp *ts, int *base, int32_t *disp)
     return true;
 }
 
-int x64_ra_in(X64Gen *g, TCGTemp *ts, uint16_t allowed)
+int x64_ra_in_slow(X64Gen *g, TCGTemp *ts, uint16_t allowed)
 {
     if (ts->kind == TCG_TEMP_FIXED) {
         if (allowed & RM(X_ENV)) {
@@ -538,7 +538,7 @@ static void set_output(X64Gen *g, TCGTemp *ts, int reg)
     ts_set(ts, VAL_REG, false);
 }
 
-static void outputs_finish(X64Gen *g, const TCGOp *op)
+static inline __attribute__((always_inline)) void outputs_finish(X64Gen *g, const TCGOp *op)
 {
     for (int i = 0; i < op->nb_oargs; i++) {
         TCGTemp *ts = &g->s->temps[op->args[i]];
@@ -552,13 +552,18 @@ static void outputs_finish(X64Gen *g, const TCGOp *op)
     g->locked = g->reserved = 0;
 }
 
+/* Inputs whose value dies at op (in argument order). */
+static void inputs_dead(X64Gen *g, const TCGOp *op)
+{
+    const TCGArg *in = &op->args[op->nb_oargs];
+    for (unsigned m = x64_dead_inputs(op); m; m &= m - 1) {
+        temp_dead(g, &g->s->temps[in[__builtin_ctz(m)]]);
+    }
+}
+
 void x64_ra_op_end(X64Gen *g, const TCGOp *op, const int *out_regs)
 {
-    for (int i = op->nb_oargs; i < op->nb_oargs + op->nb_iargs; i++) {
-        if (tcg_op_dead(op, i)) {
-            temp_dead(g, &g->s->temps[op->args[i]]);
-        }
-    }
+    inputs_dead(g, op);
     for (int i = 0; i < op->nb_oargs; i++) {
         if (out_regs && out_regs[i] >= 0) {
             set_output(g, &g->s->temps[op->args[i]], out_regs[i]);
@@ -569,11 +574,7 @@ void x64_ra_op_end(X64Gen *g, const TCGOp *op, const int *out_regs)
 
 void x64_ra_out_const(X64Gen *g, const TCGOp *op, int i, uint64_t val)
 {
-    for (int k = op->nb_oargs; k < op->nb_oargs + op->nb_iargs; k++) {
-        if (tcg_op_dead(op, k)) {
-            temp_dead(g, &g->s->temps[op->args[k]]);
-        }
-    }
+    inputs_dead(g, op);
     TCGTemp *ts = &g->s->temps[op->args[i]];
     if (ts_val(ts) == VAL_REG) {
         clear_owner(g, ts->be_reg);
@@ -593,7 +594,7 @@ unsigned x64_ra_dirty_globals(X64Gen *g, X64DirtyGlobal **out)
 {
     X64DirtyGlobal tmp[X_NREGS];
     unsigned n = 0, nc = 0;
-    for (int r = 0; r < X_NREGS; r++) {
+    FOR_OWNED(g, r) {
         int t = g->reg_owner[r];
         if (t >= 0) {
             TCGTemp *ts = &g->s->temps[t];
@@ -625,7 +626,7 @@ unsigned x64_ra_dirty_globals(X64Gen *g, X64DirtyGlobal **out)
 
 void x64_ra_sync_all(X64Gen *g, bool tb_temps)
 {
-    for (int r = 0; r < X_NREGS; r++) {
+    FOR_OWNED(g, r) {
         int t = g->reg_owner[r];
         if (t >= 0) {
             TCGTemp *ts = &g->s->temps[t];
@@ -675,7 +676,7 @@ static void forget(X64Gen *g, TCGTemp *ts)
 
 void x64_ra_forget_all(X64Gen *g)
 {
-    for (int r = 0; r < X_NREGS; r++) {
+    FOR_OWNED(g, r) {
         if (g->reg_owner[r] >= 0) {
             forget(g, &g->s->temps[g->reg_owner[r]]);
         }
@@ -700,7 +701,7 @@ void x64_ra_forget_all(X64Gen *g)
 
 void x64_ra_call_clobber(X64Gen *g, const TCGOp *op)
 {
-    for (int r = 0; r < X_NREGS; r++) {
+    FOR_OWNED(g, r) {
         int t = g->reg_owner[r];
         if (t < 0 || !(X_CALLER_SAVED & RM(r))) {
             continue;
@@ -716,7 +717,7 @@ void x64_ra_call_clobber(X64Gen *g, const TCGOp *op)
 
 void x64_ra_drop_globals(X64Gen *g)
 {
-    for (int r = 0; r < X_NREGS; r++) {
+    FOR_OWNED(g, r) {
         int t = g->reg_owner[r];
         if (t >= 0 && g->s->temps[t].kind == TCG_TEMP_GLOBAL) {
             clear_owner(g, r);

@@ -2,7 +2,8 @@
  * Translation blocks with the toy guest (toy_cpu.h): what a translated
  * block records (size, pages, code range, instruction map), the key,
  * chaining and unlinking on invalidation, per-page lists (a block on two
- * pages), huge-range invalidation, code buffer flushes, frontend registry.
+ * pages), byte-exact invalidation, huge-range invalidation, code buffer
+ * flushes, frontend registry.
  */
 #include "toy_cpu.h"
 
@@ -144,6 +145,47 @@ TEST_CASE(tb_two_page_lists)
     CHECK(!tb_is_invalid(tb));
 }
 
+/* Stores drop exactly the blocks whose bytes they touch: the per-page
+ * mask of 64-byte pieces holding code only lets a store skip the walk of
+ * the page's blocks, never keeps one it overwrites (first/last byte, a
+ * block ending at the page end, a range starting before a block). */
+TEST_CASE(tb_invalidate_exact_bytes)
+{
+    toy_setup();
+    toy_org(0x6040);
+    A_movi(1);               /* 0x6040..0x6045 */
+    A_halt();                /* 0x6045 */
+    toy_org(0x6ffa);
+    A_movi(2);               /* 0x6ffa..0x6ffe */
+    A_halt();                /* 0x6fff: the block ends with the page */
+    CHECK_EQ(toy_run_at(0x6040), EXCP_HLT);
+    CHECK_EQ(toy_run_at(0x6ffa), EXCP_HLT);
+    TranslationBlock *x = find_tb(0x6040, 0), *y = find_tb(0x6ffa, 0);
+    CHECK(x && y);
+    CHECK_EQ(x->priv->phys_end[0], 0x6046);
+    CHECK_EQ(y->priv->phys_end[0], 0x7000);
+    CHECK_EQ(y->phys_page2, (uint64_t)-1);
+    tcg_invalidate_phys_range(0x603f, 1);      /* just before x, another piece */
+    tcg_invalidate_phys_range(0x6046, 1);      /* just after x, same piece */
+    tcg_invalidate_phys_range(0x6000, 0x40);   /* the whole piece before x */
+    tcg_invalidate_phys_range(0x6100, 0xe00);
+    tcg_invalidate_phys_range(0x6ff9, 1);      /* just before y, same piece */
+    tcg_invalidate_phys_range(0x7000, 0x40);   /* the next page */
+    CHECK(!tb_is_invalid(x));
+    CHECK(!tb_is_invalid(y));
+    tcg_invalidate_phys_range(0x6045, 1);      /* x's last byte */
+    CHECK(tb_is_invalid(x));
+    CHECK(!tb_is_invalid(y));
+    tcg_invalidate_phys_range(0x6fff, 1);      /* y's last byte */
+    CHECK(tb_is_invalid(y));
+    CHECK(!tb_page_has_code(0x6000));
+    CHECK_EQ(toy_run_at(0x6040), EXCP_HLT);
+    x = find_tb(0x6040, 0);
+    CHECK(x != NULL);
+    tcg_invalidate_phys_range(0x6000, 0x41);   /* ends at x's first byte */
+    CHECK(tb_is_invalid(x));
+}
+
 /* Invalidating a huge range (a DMA into most of RAM) finds every block. */
 TEST_CASE(tb_invalidate_huge_range)
 {
@@ -205,6 +247,7 @@ int main(void)
     RUN_BACKENDS(tb_key_flags);
     RUN_BACKENDS(tb_unlink_on_invalidate);
     RUN_BACKENDS(tb_two_page_lists);
+    RUN_BACKENDS(tb_invalidate_exact_bytes);
     RUN_BACKENDS(tb_invalidate_huge_range);
     RUN_BACKENDS(tb_flush_when_full);
     RUN(tb_frontend_registry);
