@@ -2,7 +2,8 @@
  * SMBIOS structure table builder (DMTF DSP0134 3.x; fields up to version
  * 2.8): BIOS (type 0), system (1), enclosure (3), processors (4), memory
  * array (16), memory devices (17), array mapped addresses (19), boot
- * status (32), end of table (127), and the 2.1 entry point. Leaves out:
+ * status (32), end of table (127), and the 2.1 entry point, which direct
+ * boot places in guest memory the way a BIOS would. Leaves out:
  * caches (7), slots (9), OEM strings, the 3.0 64-bit entry point.
  */
 #include <stdio.h>
@@ -306,6 +307,16 @@ static uint8_t checksum(const uint8_t *p, size_t n)
     return (uint8_t)-s;
 }
 
+/* Both entry point checksums; the intermediate one first, since the
+ * whole-structure sum covers its byte (DSP0134 5.2.1). */
+static void seal(uint8_t *ep)
+{
+    ep[SMBIOS_EP_DMI_CHECKSUM] = 0;
+    ep[SMBIOS_EP_DMI_CHECKSUM] = checksum(ep + 0x10, SMBIOS_ANCHOR_SIZE - 0x10);
+    ep[SMBIOS_EP_CHECKSUM] = 0;
+    ep[SMBIOS_EP_CHECKSUM] = checksum(ep, SMBIOS_ANCHOR_SIZE);
+}
+
 bool smbios_build(const SmbiosConfig *c, SmbiosBlobs *out)
 {
     memset(out, 0, sizeof(*out));
@@ -349,8 +360,7 @@ bool smbios_build(const SmbiosConfig *c, SmbiosBlobs *out)
     st_le32(ep + SMBIOS_EP_TABLE_ADDRESS, 0);
     st_le16(ep + SMBIOS_EP_NUM_STRUCTS, (uint16_t)b.nstructs);
     ep[0x1E] = SMBIOS_MAJOR << 4 | SMBIOS_MINOR;   /* BCD revision */
-    ep[SMBIOS_EP_DMI_CHECKSUM] = checksum(ep + 0x10, SMBIOS_ANCHOR_SIZE - 0x10);
-    ep[SMBIOS_EP_CHECKSUM] = checksum(ep, SMBIOS_ANCHOR_SIZE);
+    seal(ep);
     out->tables = b.buf;
     out->tables_len = b.len;
     out->nstructs = b.nstructs;
@@ -361,4 +371,28 @@ void smbios_blobs_free(SmbiosBlobs *b)
 {
     free(b->tables);
     memset(b, 0, sizeof(*b));
+}
+
+/* What a BIOS does with the two fw_cfg files, for boots without one: the
+ * 2.1 entry point holds a 32-bit table address, and an OS without EFI finds
+ * the entry point only on a paragraph boundary (DSP0134 5.2.1). */
+bool smbios_place(const SmbiosBlobs *b, uint8_t *ram, uint64_t ram_size,
+                  uint64_t anchor_addr, uint64_t tables_addr)
+{
+    if (!b || !ram || !b->tables || !b->tables_len || memcmp(b->anchor, "_SM_", 4))
+        return false;
+    if (anchor_addr % SMBIOS_ANCHOR_ALIGN || anchor_addr > ram_size ||
+        ram_size - anchor_addr < SMBIOS_ANCHOR_SIZE)
+        return false;
+    if (tables_addr > ram_size || ram_size - tables_addr < b->tables_len ||
+        tables_addr + b->tables_len > (1ull << 32))
+        return false;
+    if (anchor_addr < tables_addr + b->tables_len && tables_addr < anchor_addr + SMBIOS_ANCHOR_SIZE)
+        return false;
+    memcpy(ram + tables_addr, b->tables, b->tables_len);
+    uint8_t *ep = ram + anchor_addr;
+    memcpy(ep, b->anchor, SMBIOS_ANCHOR_SIZE);
+    st_le32(ep + SMBIOS_EP_TABLE_ADDRESS, (uint32_t)tables_addr);
+    seal(ep);
+    return true;
 }

@@ -2,7 +2,8 @@
  * SMBIOS tables of the pc machine (DMTF DSP0134 3.x, structures as of
  * version 2.8) handed to firmware through fw_cfg as QEMU does: a 2.1-style
  * 32-bit entry point ("etc/smbios/smbios-anchor") whose structure table
- * address the firmware fills in after placing "etc/smbios/smbios-tables".
+ * address the firmware fills in after placing "etc/smbios/smbios-tables";
+ * or, for direct kernel boot, placed in guest memory by smbios_place().
  * Pure data: no devices, no machine.
  */
 #ifndef MIMIC_HW_ACPI_SMBIOS_H
@@ -15,6 +16,7 @@
 #define SMBIOS_FILE_ANCHOR "etc/smbios/smbios-anchor"
 #define SMBIOS_FILE_TABLES "etc/smbios/smbios-tables"
 #define SMBIOS_ANCHOR_SIZE 31          /* 2.1 entry point (DSP0134 5.2.1) */
+#define SMBIOS_ANCHOR_ALIGN 16         /* OSes scan 0xF0000-0xFFFFF by paragraph */
 #define SMBIOS_MAJOR 2
 #define SMBIOS_MINOR 8
 #define SMBIOS_MAX_CPUS 255            /* one type 4 structure each */
@@ -57,5 +59,15 @@ typedef struct SmbiosBlobs {
  * than the entry point can describe (64 KiB). */
 bool smbios_build(const SmbiosConfig *cfg, SmbiosBlobs *out);
 void smbios_blobs_free(SmbiosBlobs *b);
+
+/* Direct boot, no firmware: copy the tables to tables_addr and the entry
+ * point to anchor_addr in guest RAM (ram holds guest physical [0,
+ * ram_size)), the entry point's table address and both checksums patched
+ * as a BIOS does. The caller picks reserved memory; without EFI, Linux
+ * looks for the entry point in 0xF0000-0xFFFFF. False, writing nothing, if
+ * anchor_addr is not SMBIOS_ANCHOR_ALIGN-aligned, either part leaves RAM,
+ * the table ends above 4 GiB or the two overlap. */
+bool smbios_place(const SmbiosBlobs *b, uint8_t *ram, uint64_t ram_size,
+                  uint64_t anchor_addr, uint64_t tables_addr);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * The `pc` machine: an i440FX/PIIX3-class PC as guests expect it. RAM below
  * the PCI hole and above 4 GiB, the ISA devices at their legacy ports, PCI
- * configuration mechanism #1, ACPI tables and PM block, and direct boot of a
+ * configuration mechanism #1, ACPI tables and PM block, and direct boot (with
+ * ACPI and SMBIOS tables placed as firmware would) of a
  * Linux bzImage (its payload unpacked on the host unless -M pc,kernel-unpack
  * =off) or a multiboot kernel; without -kernel, a BIOS (hw/pc/pc_firmware.c).
  */
@@ -10,6 +11,7 @@
 
 #include "hw/acpi/acpi_tables.h"
 #include "hw/acpi/pm.h"
+#include "hw/acpi/smbios.h"
 #include "hw/char/serial.h"
 #include "hw/display/vga.h"
 #include "hw/ide/ide.h"
@@ -30,6 +32,11 @@
 #include "mimic/machine.h"
 
 #define PC_ACPI_BASE 0xE0000u      /* tables live in the reserved E-segment */
+/* Direct boot's SMBIOS: entry point where Linux's non-EFI scan starts, the
+ * tables after it, all in the F-segment (reserved, no BIOS in it). */
+#define PC_SMBIOS_ANCHOR 0xF0000u
+#define PC_SMBIOS_TABLES (PC_SMBIOS_ANCHOR + 0x20)
+#define PC_SMBIOS_END 0x100000u
 #define PC_PM_BASE 0x600
 #define PC_SCI_IRQ 9
 #define PC_RESET_PORT 0xCF9
@@ -204,6 +211,32 @@ static int pc_load_modules(const char *spec, MultibootModule *mods)
     return n;
 }
 
+/* Without firmware nobody places the SMBIOS tables, and Linux logs "DMI not
+ * present"; do what a BIOS does with the fw_cfg files. Type 0 names no real
+ * BIOS, but gives drivers' DMI quirks a vendor and a date (year) to read. */
+static void pc_place_smbios(Machine *m)
+{
+    SmbiosConfig sc = {
+        .bios_vendor = PC_SMBIOS_VENDOR,
+        .bios_version = PC_SMBIOS_BIOS_VERSION,
+        .bios_date = PC_SMBIOS_BIOS_DATE,
+        .manufacturer = PC_SMBIOS_VENDOR,
+        .product = m->type->desc,
+        .version = "pc",
+        .ncpus = m->ncpus,
+        .ram_below_4g = pc_lowmem_size(m->ram_size),
+        .ram_above_4g = pc_highmem_size(m->ram_size),
+    };
+    SmbiosBlobs smbios;
+    if (!smbios_build(&sc, &smbios))
+        fatal("cannot describe this machine in SMBIOS (at most %d CPUs)", SMBIOS_MAX_CPUS);
+    if (smbios.tables_len > PC_SMBIOS_END - PC_SMBIOS_TABLES ||
+        !smbios_place(&smbios, m->ram, m->ram_size, PC_SMBIOS_ANCHOR, PC_SMBIOS_TABLES))
+        fatal("internal error: SMBIOS tables (%zu bytes) do not fit in the F-segment",
+              smbios.tables_len);
+    smbios_blobs_free(&smbios);
+}
+
 static void pc_load(Machine *m)
 {
     PcBoard *b = m->board;
@@ -214,11 +247,13 @@ static void pc_load(Machine *m)
     E820Table e820;
     e820_build_pc(&e820, m->opts->ram_size);
     e820_add(&e820, PC_ACPI_BASE, 0x10000, E820_RESERVED);
+    e820_add(&e820, PC_SMBIOS_ANCHOR, PC_SMBIOS_END - PC_SMBIOS_ANCHOR, E820_RESERVED);
 
     AcpiConfig acpi = pc_acpi_config(m);
     uint64_t rsdp = 0;
     if (!acpi_build(m->ram + PC_ACPI_BASE, ACPI_TABLES_MAX_SIZE, PC_ACPI_BASE, &acpi, &rsdp))
         fatal("internal error: ACPI tables do not fit in 64 KiB");
+    pc_place_smbios(m);
 
     const char *err = NULL;
     bool ok;

@@ -27,8 +27,6 @@
 #define CMOS_BOOT_FLAG2 0x3D               /* first (low) and second (high) device */
 #define FW_E820_MAX 4
 #define BOOT_FAIL_WAIT_FOREVER 0xFFFFFFFFu /* QEMU's default: no reboot after a failed boot */
-#define SMBIOS_BIOS_VERSION "mimic"
-#define SMBIOS_BIOS_DATE "01/01/2025"
 
 struct PcFirmware {
     FwCfg *fw_cfg;
@@ -141,11 +139,11 @@ void pc_firmware_fill_fw_cfg(FwCfg *fw, const PcFirmwareInfo *in)
     bios_linker_free(&linker);
 
     SmbiosConfig sc = {
-        .bios_vendor = in->own_bios ? "mimic" : NULL,
-        .bios_version = SMBIOS_BIOS_VERSION,
-        .bios_date = SMBIOS_BIOS_DATE,
+        .bios_vendor = in->own_bios ? PC_SMBIOS_VENDOR : NULL,
+        .bios_version = PC_SMBIOS_BIOS_VERSION,
+        .bios_date = PC_SMBIOS_BIOS_DATE,
         .bios_rom_size = in->bios_size,
-        .manufacturer = "mimic",
+        .manufacturer = PC_SMBIOS_VENDOR,
         .product = in->product,
         .version = "pc",
         .ncpus = in->ncpus,

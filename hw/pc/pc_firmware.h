@@ -20,6 +20,10 @@
 #define PC_MAX_BOOT_DEVICES 3               /* what the CMOS bytes hold */
 #define PC_DEFAULT_BOOT_ORDER "cad"         /* QEMU's: disk, floppy, CD */
 #define PC_BIOS_FILE "bios.bin"             /* our BIOS: BUILD/bios/bios.bin */
+/* SMBIOS identity, the same whether firmware or the kernel loader places it. */
+#define PC_SMBIOS_VENDOR "mimic"
+#define PC_SMBIOS_BIOS_VERSION "mimic"
+#define PC_SMBIOS_BIOS_DATE "01/01/2025"
 
 typedef struct PciBus PciBus;
 typedef struct Rtc Rtc;

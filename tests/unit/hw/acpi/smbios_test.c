@@ -3,9 +3,13 @@
  * entry point's checksums, length, count and largest-structure fields
  * agree with the table; every structure's strings are well formed; CPUs,
  * DIMMs and mapped ranges describe the configured machine; and, when
- * installed, dmidecode decodes the result without complaint.
+ * installed, dmidecode decodes the result without complaint; and that
+ * smbios_place() puts them in guest memory where Linux's non-EFI scan and
+ * dmidecode find them, refusing spots that are unaligned, overlap, leave
+ * RAM or lie above 4 GiB.
  */
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -316,6 +320,172 @@ TEST_CASE(dmidecode_decodes_it)
     }
 }
 
+#define MIB (1ull << 20)
+#define FILL 0x5A
+#define ANCHOR_AT 0xF0000u
+#define TABLES_AT 0xF0020u
+
+/* Linux's non-EFI search (drivers/firmware/dmi_scan.c): paragraphs from
+ * 0xF0000 to 1 MiB, "_SM_" whose checksum over its stated length is zero,
+ * followed 16 bytes on by "_DMI_" with a zero checksum over 15 bytes. */
+static int64_t scan_for_entry_point(const uint8_t *ram)
+{
+    for (uint64_t q = 0xF0000; q + 32 <= MIB; q += 16) {
+        const uint8_t *p = ram + q;
+        if (!memcmp(p, "_SM_", 4) && p[5] >= 0x1F && p[5] <= 32 && sum(p, p[5]) == 0 &&
+            !memcmp(p + 16, "_DMI_", 5) && sum(p + 16, 15) == 0)
+            return (int64_t)q;
+    }
+    return -1;
+}
+
+static bool only_changed(const uint8_t *ram, size_t size, uint64_t a, uint64_t alen, uint64_t t,
+                         uint64_t tlen)
+{
+    for (size_t i = 0; i < size; i++)
+        if (ram[i] != FILL && !(i >= a && i < a + alen) && !(i >= t && i < t + tlen))
+            return false;
+    return true;
+}
+
+TEST_CASE(placed_where_linux_finds_it)
+{
+    SmbiosConfig c = config(2, 512 * MIB, 0);
+    SmbiosBlobs b;
+    CHECK(smbios_build(&c, &b));
+    uint8_t *ram = malloc(MIB);
+    CHECK(ram);
+    memset(ram, FILL, MIB);
+    bool placed = smbios_place(&b, ram, MIB, ANCHOR_AT, TABLES_AT);
+    size_t len = b.tables_len;
+    int nstructs = b.nstructs;
+    bool blob_untouched = le(b.anchor + 0x18, 4) == 0 && sum(b.anchor, 0x1F) == 0;
+    smbios_blobs_free(&b);
+    if (!placed || !blob_untouched) {
+        free(ram);
+        CHECK(placed);
+        CHECK(blob_untouched);
+    }
+    int64_t found = scan_for_entry_point(ram);
+    const uint8_t *ep = ram + ANCHOR_AT;
+    uint64_t addr = le(ep + 0x18, 4), tlen = le(ep + 0x16, 2);
+    bool outside_ok = only_changed(ram, MIB, ANCHOR_AT, 0x1F, TABLES_AT, len);
+    char why[128] = "";
+    bool parses = addr == TABLES_AT && tlen == len &&
+                  parse(ram + addr, tlen, &parsed, why, sizeof(why));
+    if (found != ANCHOR_AT || !parses || !outside_ok) {
+        free(ram);
+        CHECK_EQ(found, ANCHOR_AT);
+        CHECK_EQ(addr, TABLES_AT);
+        CHECK_EQ(tlen, len);
+        CHECK(outside_ok);
+        printf("FAIL %s: placed table does not parse: %s\n", test_case_name_, why);
+        test_case_failed_ = 1;
+        return;
+    }
+    CHECK_EQ(le(ep + 0x1C, 2), parsed.n);
+    CHECK_EQ(parsed.n, nstructs);
+    int type1 = -1;
+    for (int i = 0; i < parsed.n; i++)
+        if (parsed.s[i][0] == 1)
+            type1 = i;
+    CHECK(type1 >= 0 && str_of(type1, 5) && !strcmp(str_of(type1, 5), c.product));
+    CHECK(str_of(type1, 4) && !strcmp(str_of(type1, 4), "mimic"));
+
+    /* Placing again over the same spot (a reset) gives the same bytes. */
+    uint8_t *copy = malloc(MIB);
+    CHECK(copy);
+    memcpy(copy, ram, MIB);
+    CHECK(smbios_build(&c, &b));
+    placed = smbios_place(&b, ram, MIB, ANCHOR_AT, TABLES_AT);
+    smbios_blobs_free(&b);
+    bool same = !memcmp(copy, ram, MIB);
+    free(copy);
+
+    /* dmidecode reads a memory image the way it reads /dev/mem: it scans
+     * 0xF0000-0xFFFFF and follows the table address. */
+    if (placed && same && system("command -v dmidecode >/dev/null 2>&1") == 0) {
+        char path[] = "/tmp/mimic-smbios-mem-XXXXXX";
+        int fd = mkstemp(path);
+        bool wrote = fd >= 0 && write(fd, ram, MIB) == (ssize_t)MIB;
+        if (fd >= 0)
+            close(fd);
+        char cmd[256];
+        snprintf(cmd, sizeof(cmd), "dmidecode --no-sysfs --dev-mem %s 2>&1", path);
+        FILE *p = wrote ? popen(cmd, "r") : NULL;
+        static char out[1 << 16];
+        size_t n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
+        out[n] = 0;
+        int st = p ? pclose(p) : -1;
+        unlink(path);
+        if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0 && strstr(out, "SMBIOS 2.8 present") &&
+              strstr(out, "Table at 0x000F0020") &&
+              strstr(out, "Product Name: Standard PC (i440FX + PIIX, 1996)"))) {
+            printf("FAIL %s: dmidecode --dev-mem output:\n%s\n", test_case_name_, out);
+            test_case_failed_ = 1;
+        }
+    }
+    free(ram);
+    CHECK(placed);
+    CHECK(same);
+}
+
+TEST_CASE(place_rejects_bad_spots)
+{
+    SmbiosConfig c = config(1, 512 * MIB, 0);
+    SmbiosBlobs b;
+    CHECK(smbios_build(&c, &b));
+    uint8_t *ram = malloc(MIB);
+    if (!ram)
+        smbios_blobs_free(&b);
+    CHECK(ram);
+    memset(ram, FILL, MIB);
+    uint64_t len = b.tables_len;
+    bool r[8];
+    r[0] = smbios_place(&b, ram, MIB, ANCHOR_AT + 8, TABLES_AT + 0x1000); /* not a paragraph */
+    r[1] = smbios_place(&b, ram, MIB, ANCHOR_AT, ANCHOR_AT + 0x10);     /* tables over the anchor */
+    r[2] = smbios_place(&b, ram, MIB, ANCHOR_AT, ANCHOR_AT - len + 1);  /* over the tables' end */
+    r[3] = smbios_place(&b, ram, MIB, MIB - 16, TABLES_AT);             /* anchor runs past RAM */
+    r[4] = smbios_place(&b, ram, MIB, ANCHOR_AT, MIB - len + 1);        /* tables run past RAM */
+    r[5] = smbios_place(&b, ram, MIB, 2 * MIB, TABLES_AT);              /* anchor beyond RAM */
+    r[6] = smbios_place(&b, ram, MIB, ANCHOR_AT, UINT64_MAX - 4);       /* wraps */
+    r[7] = smbios_place(NULL, ram, MIB, ANCHOR_AT, TABLES_AT);
+    bool touched = !only_changed(ram, MIB, 0, 0, 0, 0);
+    bool adjacent = smbios_place(&b, ram, MIB, ANCHOR_AT, ANCHOR_AT - len);  /* just fits */
+    free(ram);
+    for (int i = 0; i < 8; i++) {
+        if (r[i]) {
+            smbios_blobs_free(&b);
+            printf("FAIL %s: bad placement %d accepted\n", test_case_name_, i);
+            test_case_failed_ = 1;
+            return;
+        }
+    }
+    if (touched || !adjacent)
+        smbios_blobs_free(&b);
+    CHECK(!touched);
+    CHECK(adjacent);
+
+    /* The 2.1 entry point has a 32-bit table address: a table that would
+     * end above 4 GiB is refused, one ending at 4 GiB is fine. Needs 4 GiB
+     * of address space, not memory: only the pages written are touched. */
+    size_t big = (size_t)(4 * 1024 * MIB + MIB);
+    uint8_t *huge = mmap(NULL, big, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (huge == MAP_FAILED) {
+        smbios_blobs_free(&b);
+        SKIP("cannot reserve 4 GiB of address space for the above-4-GiB case");
+    }
+    bool above = smbios_place(&b, huge, big, ANCHOR_AT, (1ull << 32) - len + 1);
+    bool at_top = smbios_place(&b, huge, big, ANCHOR_AT, (1ull << 32) - len);
+    uint32_t addr = (uint32_t)le(huge + ANCHOR_AT + 0x18, 4);
+    munmap(huge, big);
+    smbios_blobs_free(&b);
+    CHECK(!above);
+    CHECK(at_top);
+    CHECK_EQ(addr, (1ull << 32) - len);
+}
+
 int main(void)
 {
     RUN(entry_point_matches_table);
@@ -323,5 +493,7 @@ int main(void)
     RUN(type0_only_with_bios_vendor);
     RUN(bad_config_rejected);
     RUN(dmidecode_decodes_it);
+    RUN(placed_where_linux_finds_it);
+    RUN(place_rejects_bad_spots);
     TEST_EXIT();
 }
