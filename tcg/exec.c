@@ -195,6 +195,7 @@ void tcg_cpu_init(CPUState *cpu, Machine *m, const TCGFrontend *fe, int cpu_inde
 
 void tcg_cpu_destroy(CPUState *cpu)
 {
+    tb_unlink_xpage();   /* the links' owner may be this vCPU */
     tb_cpu_unregister(cpu);
     tcg_tlb_destroy(cpu);
     free(cpu->jmp_cache);
@@ -359,7 +360,7 @@ void tcg_gen_lookup_and_goto_ptr_key(TCGv_i64 pc, uint64_t cs_base, TCGv_i32 fla
     tcg_gen_xor_i64(h, h, t);
     tcg_gen_andi_i64(h, h, (1u << (TB_JC_BITS - TB_JC_GROUP_BITS)) - 1);
     tcg_gen_shli_i64(h, h, TB_JC_GROUP_BITS + 3);
-    tcg_gen_shri_i64(t, pc, 6);
+    tcg_gen_shri_i64(t, pc, TB_JC_GROUP_BITS);
     tcg_gen_xor_i64(t, t, pc);
     tcg_gen_andi_i64(t, t, TB_JC_GROUP - 1);
     tcg_gen_shli_i64(t, t, 3);
@@ -397,14 +398,23 @@ const TCGHelperInfo helper_info_lookup_tb_ptr = {
     { TCG_TYPE_I64 }, TCG_CALL_NO_WRITE_GLOBALS,
 };
 
-/* Chain only where the link stays right without a lookup: both blocks on
- * the same guest page(s), so a remap of those pages (which makes both
- * unreachable through the lookup) cannot leave a stale link behind. */
-static void tb_try_chain(TranslationBlock *last, unsigned slot, TranslationBlock *tb)
+/* Chain where the link stays right without a lookup: both blocks on the
+ * same guest page(s), so a remap of those pages (which makes both
+ * unreachable through the lookup) cannot leave a stale link behind. A
+ * target whose second page the source does not share is linked for this
+ * vCPU until its next TLB flush (a remap of that page is visible to it only
+ * after one), which skips the lookup's check of the second page meanwhile;
+ * see tb_add_jump_xpage. */
+static void tb_try_chain(CPUState *cpu, TranslationBlock *last, unsigned slot,
+                         TranslationBlock *tb)
 {
-    if (((last->pc ^ tb->pc) & TCG_PAGE_MASK) || (last->cflags | tb->cflags) & TB_CFLAG_NO_CHAIN ||
-        (tb->phys_page2 != (uint64_t)-1 && tb->phys_page2 != last->phys_page2)) {
+    if (((last->pc ^ tb->pc) & TCG_PAGE_MASK) || (last->cflags | tb->cflags) & TB_CFLAG_NO_CHAIN) {
         TCG_STAT_INC(chain_refused);
+        return;
+    }
+    if (tb->phys_page2 != (uint64_t)-1 && tb->phys_page2 != last->phys_page2) {
+        if (!tb_add_jump_xpage(cpu, last, slot, tb))
+            TCG_STAT_INC(chain_refused);
         return;
     }
     tb_add_jump(last, slot, tb);
@@ -457,7 +467,7 @@ static int cpu_exec_loop(CPUState *cpu)
         if (gen != tb_flush_generation())
             last_tb = NULL;          /* the buffer was flushed: last_tb is gone */
         if (last_tb)
-            tb_try_chain(last_tb, last_slot, tb);
+            tb_try_chain(cpu, last_tb, last_slot, tb);
         if (log_enabled(LOG_EXEC))
             log_printf("Trace %d: %p [%016llx/%016llx/%08x/%x]\n", cpu->cpu_index, tb->code,
                        (unsigned long long)tb->cs_base, (unsigned long long)tb->pc, tb->flags,
@@ -493,6 +503,7 @@ int tcg_cpu_exec(CPUState *cpu)
     }
     CPUState *outer = current_cpu;
     current_cpu = cpu;
+    tb_xpage_switch(cpu);
     int r;
     for (;;) {
         if (sigsetjmp(cpu->jmp_env, 0) == 0) {
@@ -533,6 +544,7 @@ void tcg_exec_stats_dump(FILE *out)
     P(lookup_ptr_misses, "... that went back to the exec loop");
     P(chains_made, "direct jumps chained");
     P(chain_refused, "chaining refused (page, flags)");
+    P(chains_undone_xpage, "... chains into a block's second page undone by TLB flushes");
     P(exit_requested, "exits on exit_request");
     P(exit_nochain, "exits marked not chainable");
     P(exits_unchained, "exits with nothing to chain");

@@ -89,7 +89,7 @@ typedef struct TCGExecStats {
     /* lookup and chaining */
     uint64_t exec_entries;        /* backend->enter calls from the exec loop */
     uint64_t jc_hits, hash_hits, lookup_ptr_hits, lookup_ptr_misses;
-    uint64_t chains_made, chain_refused;
+    uint64_t chains_made, chain_refused, chains_undone_xpage;
     uint64_t exit_requested, exit_nochain, exits_unchained;
     uint64_t exceptions, interrupts, smc_restarts;
     /* softmmu slow path, by reason */

@@ -194,6 +194,47 @@ static inline __attribute__((always_inline)) TCGLifeData inputs(Live *lt, const 
     return life;
 }
 
+/*
+ * A double-width op whose high output nobody needs becomes the single-width
+ * op: the low half of a product, sum or difference does not depend on the
+ * high halves of the inputs. The x86 frontend's 64-bit IMUL uses muls2 only
+ * for the flags, which are usually overwritten before being read; a plain
+ * mul avoids the host's widening multiply and its fixed registers.
+ * Returns true if op was changed.
+ */
+static bool narrow_dead_high(const Live *lt, TCGOp *op)
+{
+    TCGOpcode opc;
+    TCGArg b;
+    switch (op->opc) {
+    case INDEX_op_mulu2: case INDEX_op_muls2:
+        opc = INDEX_op_mul;
+        b = op->args[3];
+        break;
+    case INDEX_op_add2:
+        opc = INDEX_op_add;
+        b = op->args[4];
+        break;
+    case INDEX_op_sub2:
+        opc = INDEX_op_sub;
+        b = op->args[4];
+        break;
+    default:
+        return false;
+    }
+    if ((lt->st[op->args[1]] & (TS_DEAD | TS_MEM)) != TS_DEAD) {
+        return false;
+    }
+    op->opc = (uint16_t)opc;
+    op->args[1] = op->args[2];   /* a, or al */
+    op->args[2] = b;             /* b, or bl */
+    op->args[3] = op->args[4] = op->args[5] = 0;
+    op->nb_oargs = tcg_op_defs[opc].nb_oargs;
+    op->nb_iargs = tcg_op_defs[opc].nb_iargs;
+    op->nb_cargs = tcg_op_defs[opc].nb_cargs;
+    return true;
+}
+
 void tcg_liveness(TCGContext *s)
 {
     TCGOp *prev;
@@ -283,6 +324,9 @@ void tcg_liveness(TCGContext *s)
                 tcg_op_remove(s, op);
                 s->stats.ops_dead++;
                 continue;
+            }
+            if (op->nb_oargs == 2 && narrow_dead_high(lt, op)) {
+                def = &tcg_op_defs[op->opc];
             }
             life = outputs(lt, op, life);
             if (def->flags & TCG_OPF_SYNC_GLOBALS) {

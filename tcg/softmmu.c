@@ -280,6 +280,7 @@ void tlb_flush_mmu(CPUState *cpu, unsigned mmu_idx_mask)
             tlb_flush_one(cpu, i, true, false);
     }
     tb_jc_clear_all(cpu);
+    tb_unlink_xpage();
 }
 
 void tlb_flush_all(CPUState *cpu)
@@ -293,6 +294,7 @@ void tlb_flush_nonglobal(CPUState *cpu)
     for (unsigned i = 0; i < cpu->tlb->nb_mmu; i++)
         tlb_flush_one(cpu, i, true, true);
     tb_jc_clear_all(cpu);
+    tb_unlink_xpage();
 }
 
 void tlb_flush_page(CPUState *cpu, uint64_t vaddr)
@@ -315,6 +317,7 @@ void tlb_flush_page(CPUState *cpu, uint64_t vaddr)
         }
     }
     tb_jc_clear_page(cpu, vaddr);
+    tb_unlink_xpage();
 }
 
 /* ---- fills ---- */
@@ -971,6 +974,7 @@ void tcg_memory_map_changed(Machine *m)
         for (unsigned i = 0; i < cur->tlb->nb_mmu; i++)
             tlb_flush_one(cur, i, false, false);
         tb_jc_clear_all(cur);
+        tb_unlink_xpage();
     }
     for (int i = 0, n = tcg_cpu_count(); i < n; i++) {
         CPUState *cpu = tcg_cpu_at(i);

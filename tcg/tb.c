@@ -26,6 +26,9 @@
 #define TB_HTAB_MIN_BITS 15
 #define PAGE_HTAB_MIN_BITS 12
 #define TB_MAX_CPUS 256
+/* Links made by tb_add_jump_xpage not yet undone by a TLB flush; more are
+ * refused (the jump then goes through the exec loop, as before). */
+#define TB_XPAGE_LINKS_MAX 1024
 
 /* -perfmap (system/options.c opens /tmp/perf-<pid>.map): one line per block,
  * "host-start size guest-0xpc"; perf takes the last line for reused code. */
@@ -79,6 +82,12 @@ static struct {
     uint64_t flush_gen;
     CPUState *cpus[TB_MAX_CPUS];
     int ncpus;
+    /* Links into a block whose second page the source does not share
+     * (tb_add_jump_xpage). An entry may be stale (the link was undone by
+     * invalidation): it is undone only if src's slot still points at dst. */
+    struct { TranslationBlock *src, *dst; unsigned n; } xpage[TB_XPAGE_LINKS_MAX];
+    unsigned nxpage;          /* atomic: read without the lock by tb_unlink_xpage */
+    CPUState *xpage_owner;    /* the vCPU whose exec loop made them (atomic) */
 } st;
 
 static pthread_mutex_t tb_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -401,22 +410,57 @@ static void patch_jump(TranslationBlock *tb, unsigned n, uintptr_t target)
                               target);
 }
 
+static bool add_jump_locked(TranslationBlock *src, unsigned n, TranslationBlock *dst)
+{
+    TBPrivate *sp = src->priv;
+    if (!sp->jump_used[n] || sp->jmp_dest[n] || src->invalid || dst->invalid)
+        return false;
+    patch_jump(src, n, (uintptr_t)dst->code);
+    sp->jmp_dest[n] = dst;
+    sp->jmp_list_next[n] = dst->priv->jmp_list_head;
+    dst->priv->jmp_list_head = (uintptr_t)src | n;
+    return true;
+}
+
 void tb_add_jump(TranslationBlock *src, unsigned n, TranslationBlock *dst)
 {
     if (n >= TCG_MAX_GOTO_TB)
         return;
     tb_lock();
-    TBPrivate *sp = src->priv;
-    if (!sp->jump_used[n] || sp->jmp_dest[n] || src->invalid || dst->invalid) {
-        tb_unlock();
-        return;
-    }
-    patch_jump(src, n, (uintptr_t)dst->code);
-    sp->jmp_dest[n] = dst;
-    sp->jmp_list_next[n] = dst->priv->jmp_list_head;
-    dst->priv->jmp_list_head = (uintptr_t)src | n;
+    bool made = add_jump_locked(src, n, dst);
     tb_unlock();
-    TCG_STAT_INC(chains_made);
+    if (made)
+        TCG_STAT_INC(chains_made);
+}
+
+/*
+ * Such a link is right for the vCPU that made it (its lookup checked the
+ * second page through its TLB) until that vCPU's next TLB flush. Another
+ * vCPU may map that page elsewhere (another process: its own page tables)
+ * without any flush, so the links serve one vCPU at a time: they are made
+ * only while no other vCPU's links are listed, and undone before another
+ * vCPU runs (tb_xpage_switch). This relies on one thread running the vCPUs
+ * round robin (accel/tcg); a thread per vCPU would need this per vCPU.
+ */
+bool tb_add_jump_xpage(CPUState *cpu, TranslationBlock *src, unsigned n, TranslationBlock *dst)
+{
+    if (n >= TCG_MAX_GOTO_TB)
+        return false;
+    tb_lock();
+    bool made = false;
+    bool ours = !st.nxpage || st.xpage_owner == cpu;
+    if (ours && st.nxpage < TB_XPAGE_LINKS_MAX && add_jump_locked(src, n, dst)) {
+        __atomic_store_n(&st.xpage_owner, cpu, __ATOMIC_RELAXED);
+        st.xpage[st.nxpage].src = src;
+        st.xpage[st.nxpage].dst = dst;
+        st.xpage[st.nxpage].n = n;
+        __atomic_store_n(&st.nxpage, st.nxpage + 1, __ATOMIC_RELEASE);
+        made = true;
+    }
+    tb_unlock();
+    if (made)
+        TCG_STAT_INC(chains_made);
+    return made;
 }
 
 /* Remove (src, n) from dst's incoming list. */
@@ -432,6 +476,39 @@ static void jmp_list_remove(TranslationBlock *dst, TranslationBlock *src, unsign
         }
         pp = &t->priv->jmp_list_next[tn];
     }
+}
+
+/*
+ * Called at every TLB flush (any vCPU, page or full): a guest may rely on a
+ * remap only after flushing, so until then no second page has moved for
+ * the vCPU that made the links. The unlocked check makes the common case
+ * (no such link) free.
+ */
+void tb_unlink_xpage(void)
+{
+    if (!__atomic_load_n(&st.nxpage, __ATOMIC_ACQUIRE))
+        return;
+    tb_lock();
+    for (unsigned i = 0; i < st.nxpage; i++) {
+        TranslationBlock *src = st.xpage[i].src, *dst = st.xpage[i].dst;
+        unsigned n = st.xpage[i].n;
+        if (src->priv->jmp_dest[n] != dst)
+            continue;      /* undone since (invalidation of src or dst) */
+        jmp_list_remove(dst, src, n);
+        patch_jump(src, n, 0);
+        src->priv->jmp_dest[n] = NULL;
+        src->priv->jmp_list_next[n] = 0;
+        TCG_STAT_INC(chains_undone_xpage);
+    }
+    __atomic_store_n(&st.nxpage, 0, __ATOMIC_RELEASE);
+    tb_unlock();
+}
+
+void tb_xpage_switch(CPUState *cpu)
+{
+    if (__atomic_load_n(&st.nxpage, __ATOMIC_ACQUIRE) &&
+        __atomic_load_n(&st.xpage_owner, __ATOMIC_RELAXED) != cpu)
+        tb_unlink_xpage();
 }
 
 /* ---- invalidation ---- */
@@ -611,6 +688,7 @@ static void tb_flush_locked(void)
         page_free_all();
     st.ntbs = 0;
     st.ptr = st.buf;
+    __atomic_store_n(&st.nxpage, 0, __ATOMIC_RELEASE);   /* the blocks are gone */
     for (int i = 0; i < st.ncpus; i++)
         tb_jc_clear_all(st.cpus[i]);
     /* After the clears: the blocks they keep as victims (exec.c) belong to

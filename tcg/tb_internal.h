@@ -41,24 +41,35 @@ static inline bool tb_is_invalid(const TranslationBlock *tb)
     return __atomic_load_n(&tb->invalid, __ATOMIC_ACQUIRE) != 0;
 }
 
-/* Per-vCPU jump cache: virtual pc -> block. Entries of one guest page fall
- * in one group of TB_JC_GROUP slots so a page flush clears one group. */
-#define TB_JC_BITS       12
+/*
+ * Per-vCPU jump cache: virtual pc -> block. Entries of one guest page fall
+ * in one group of TB_JC_GROUP slots so a page flush clears one group. The
+ * slot within the group is the pc's low byte xored with the bits above it
+ * (the rest of the page offset and the low page bits): pcs less than
+ * TB_JC_GROUP bytes apart never share a slot, and the same offset on two
+ * pages sharing a group usually lands apart. (Groups of 64 with
+ * (pc ^ pc >> 6) were too small and symmetric: on a shell loop, most
+ * indirect-branch misses were two hot targets of one page in one slot.)
+ * Generated code computes the same hash (exec.c,
+ * tcg_gen_lookup_and_goto_ptr_key): change both together.
+ */
+#define TB_JC_BITS       14
 #define TB_JC_SIZE       (1u << TB_JC_BITS)
-#define TB_JC_GROUP_BITS 6
+#define TB_JC_GROUP_BITS 8
 #define TB_JC_GROUP      (1u << TB_JC_GROUP_BITS)
+_Static_assert(TB_JC_GROUP_BITS <= TCG_PAGE_BITS, "a page's pcs must share a group");
 struct TBJumpCache {
     TranslationBlock *tb[TB_JC_SIZE];   /* atomic: other threads clear entries */
 };
 static inline unsigned tb_jc_group(uint64_t vaddr)
 {
-    uint64_t p = vaddr >> 12;
+    uint64_t p = vaddr >> TCG_PAGE_BITS;
     return (unsigned)((p ^ (p >> 6) ^ (p >> 12)) & ((1u << (TB_JC_BITS - TB_JC_GROUP_BITS)) - 1))
            << TB_JC_GROUP_BITS;
 }
 static inline unsigned tb_jc_hash(uint64_t pc)
 {
-    return tb_jc_group(pc) | (unsigned)((pc ^ (pc >> 6)) & (TB_JC_GROUP - 1));
+    return tb_jc_group(pc) | (unsigned)((pc ^ (pc >> TB_JC_GROUP_BITS)) & (TB_JC_GROUP - 1));
 }
 void tb_jc_clear_all(CPUState *cpu);
 void tb_jc_clear_page(CPUState *cpu, uint64_t vaddr);
@@ -75,6 +86,16 @@ TranslationBlock *tb_gen_code(CPUState *cpu, uint64_t pc, uint64_t cs_base, uint
                               uint32_t cflags, uint64_t phys_pc);
 /* Chain src's slot n to dst if both are still valid (and n is unchained). */
 void tb_add_jump(TranslationBlock *src, unsigned n, TranslationBlock *dst);
+/* The same for a dst on two pages whose second page src does not share,
+ * made by cpu's exec loop: the link is listed and undone at the next TLB
+ * flush (tb_unlink_xpage), after which that page may map elsewhere, or
+ * when another vCPU runs (tb_xpage_switch). False if not made (list full
+ * or owned by another vCPU, slot taken, a block invalid). */
+bool tb_add_jump_xpage(CPUState *cpu, TranslationBlock *src, unsigned n, TranslationBlock *dst);
+/* Undo every tb_add_jump_xpage link. Any thread, without the tb lock. */
+void tb_unlink_xpage(void);
+/* cpu is about to run: undo the links another vCPU made. */
+void tb_xpage_switch(CPUState *cpu);
 /* The block whose code holds host address pc (code range search). */
 TranslationBlock *tb_find_by_host_pc(uintptr_t pc);
 /* Increments on every code buffer flush: a remembered TB pointer from

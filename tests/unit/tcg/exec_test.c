@@ -149,6 +149,43 @@ TEST_CASE(exec_indirect_jump)
     CHECK(tcg_exec_stats.exec_entries < 10);
 }
 
+/* Indirect jumps between targets on one page, at offsets that shared a
+ * jump-cache slot under the old (pc ^ pc >> 6) & 63 hash (0x000, 0x041;
+ * 0x082, 0x0c3 ...). Native code probes the cache inline with its own copy
+ * of the hash: once warm, the lookup helper (which counts its hits) is not
+ * called at all. The interpreter always goes through the helper. */
+TEST_CASE(exec_indirect_jump_inline_probe)
+{
+    toy_setup();
+    static const uint16_t off[6] = { 0x000, 0x041, 0x082, 0x0c3, 0x7c0, 0x7ff - 30 };
+    const uint64_t page = 0x6000, counter = 0x8000;
+    toy_ram[counter] = 120;
+    for (int i = 0; i < 6; i++) {
+        toy_org(page + off[i]);
+        A_ld(0, counter);
+        A_addi(-1);
+        A_st(0, counter);
+        A_bnz(toy_asm_pc + 3);              /* over the halt */
+        A_halt();
+        A_movi((uint32_t)(page + off[(i + 1) % 6]));
+        A_jmpk();
+    }
+    CHECK_EQ(toy_run_at(page), EXCP_HLT);
+    CHECK_EQ(toy_ram[counter], 0);
+    /* First round: each target and each block after a bnz once. */
+    CHECK(tcg_exec_stats.exec_entries <= 14);
+    if (toy_backend == &tcg_interp_backend)
+        CHECK(tcg_exec_stats.lookup_ptr_hits >= 100);
+    else
+        CHECK(tcg_exec_stats.lookup_ptr_hits <= 12);
+    /* The targets hold distinct slots of one group. */
+    for (int i = 0; i < 6; i++) {
+        CHECK_EQ(tb_jc_hash(page + off[i]) / TB_JC_GROUP, tb_jc_hash(page) / TB_JC_GROUP);
+        for (int j = 0; j < i; j++)
+            CHECK(tb_jc_hash(page + off[i]) != tb_jc_hash(page + off[j]));
+    }
+}
+
 /* A store into another block's code (same page) invalidates it: the next
  * run of that code sees the new bytes. */
 TEST_CASE(exec_smc_other_block)
@@ -233,6 +270,77 @@ TEST_CASE(exec_block_spans_pages)
     tlb_flush_page(&toy_cpu->common, 0x2000);
     CHECK_EQ(toy_run_at(a), EXCP_HLT);
     CHECK_EQ(toy_cpu->acc, 0x7734);
+}
+
+/* A direct jump into a block that runs onto the next page is chained, and
+ * the chain is undone by the next TLB flush: after the second page is
+ * remapped and flushed, the jump must not run the old second page. */
+TEST_CASE(exec_chain_into_two_page_block)
+{
+    toy_setup();
+    toy_org(0x2f00);
+    uint64_t a = A_jmp(0x2ffc);                /* block A: page 0x2000 only */
+    toy_org(0x2ffc);
+    A_addi(1);
+    A_movi(0x1234);                            /* 0x2ffe..0x3002: imm 0x34, 0x12, 0, 0 */
+    A_halt();
+    CHECK_EQ(toy_run_at(a), EXCP_HLT);
+    CHECK_EQ(toy_cpu->acc, 0x1234);
+    CHECK_EQ(tcg_exec_stats.chains_made, 1);   /* A -> B */
+    CHECK_EQ(tcg_exec_stats.chain_refused, 1); /* B -> the halt at 0x3003: other page */
+    uint64_t entries = tcg_exec_stats.exec_entries;
+    CHECK_EQ(toy_run_at(a), EXCP_HLT);         /* A (-> B chained), the halt */
+    CHECK_EQ(tcg_exec_stats.exec_entries, entries + 2);
+    CHECK_EQ(toy_cpu->acc, 0x1234);
+
+    /* Page 0x3000 now comes from other bytes: unreachable through the
+     * chain once the guest has flushed. */
+    memcpy(toy_ram + 0x9000, toy_ram + 0x3000, 0x1000);
+    toy_ram[0x9000] = 0x77;
+    toy_map(0x3000, 0x9000, TOY_RWX);
+    tlb_flush_page(&toy_cpu->common, 0x3000);
+    CHECK_EQ(toy_run_at(a), EXCP_HLT);
+    CHECK_EQ(toy_cpu->acc, 0x7734);
+    CHECK_EQ(tcg_exec_stats.chains_undone_xpage, 1);
+    CHECK_EQ(tcg_exec_stats.chains_made, 2);   /* A -> the new B */
+
+    /* Any flush undoes it, another page's too (the TLB still maps 0x3000
+     * to 0x9000 after it: the old second page is still right, and linked
+     * again); a link whose target was invalidated meanwhile is left alone. */
+    toy_map(0x3000, 0x3000, TOY_RWX);
+    tlb_flush_page(&toy_cpu->common, 0x5000);
+    CHECK_EQ(tcg_exec_stats.chains_undone_xpage, 2);
+    CHECK_EQ(toy_run_at(a), EXCP_HLT);
+    CHECK_EQ(toy_cpu->acc, 0x7734);
+    CHECK_EQ(tcg_exec_stats.chains_made, 3);
+    tlb_flush_all(&toy_cpu->common);
+    CHECK_EQ(tcg_exec_stats.chains_undone_xpage, 3);
+    CHECK_EQ(toy_run_at(a), EXCP_HLT);
+    CHECK_EQ(toy_cpu->acc, 0x1234);
+    CHECK_EQ(tcg_exec_stats.chains_made, 4);
+    tcg_invalidate_phys_range(0x3000, 1);
+    toy_ram[0x3000] = 0x56;
+    tlb_flush_all(&toy_cpu->common);
+    CHECK_EQ(tcg_exec_stats.chains_undone_xpage, 3);
+    CHECK_EQ(toy_run_at(a), EXCP_HLT);
+    CHECK_EQ(toy_cpu->acc, 0x5634);
+    /* Another vCPU may map the second page elsewhere without any flush:
+     * the links are undone before it runs, and made again for the first. */
+    uint64_t made = tcg_exec_stats.chains_made;
+    ToyCPU *other = toy_cpu_new(1);
+    toy_org(0x5000);
+    A_halt();
+    other->pc = 0x5000;
+    CHECK_EQ(toy_run_until_halt(other, 100), EXCP_HLT);
+    CHECK_EQ(tcg_exec_stats.chains_undone_xpage, 4);
+    CHECK_EQ(toy_run_at(a), EXCP_HLT);
+    CHECK_EQ(tcg_exec_stats.chains_made, made + 1);
+    toy_cpu_free(other);
+    /* After a buffer flush the list is empty: nothing dangles. */
+    tcg_tb_flush();
+    tlb_flush_all(&toy_cpu->common);
+    CHECK_EQ(toy_run_at(a), EXCP_HLT);
+    CHECK_EQ(toy_cpu->acc, 0x5634);
 }
 
 /* A fault in the middle of a block: the instructions before it have run,
@@ -560,10 +668,12 @@ int main(void)
     RUN_BACKENDS(exec_jump_cache_and_hash);
     RUN_BACKENDS(exec_jump_cache_flush);
     RUN_BACKENDS(exec_indirect_jump);
+    RUN_BACKENDS(exec_indirect_jump_inline_probe);
     RUN_BACKENDS(exec_smc_other_block);
     RUN_BACKENDS(exec_smc_own_block);
     RUN_BACKENDS(exec_smc_rmw_once);
     RUN_BACKENDS(exec_block_spans_pages);
+    RUN_BACKENDS(exec_chain_into_two_page_block);
     RUN_BACKENDS(exec_page_fault_precise);
     RUN_BACKENDS(exec_fetch_fault);
     RUN_BACKENDS(exec_raise_helper);

@@ -290,6 +290,85 @@ TEST_CASE(globals_live_but_not_synced_at_guest_access)
     CHECK(!tcg_op_dead(nth_op(1), 1));        /* r3 does not die at the access */
 }
 
+/* The double-width results computed in C: the oracle for both forms. */
+static unsigned __int128 dw_result(TCGOpcode opc, uint64_t al, uint64_t ah, uint64_t bl,
+                                   uint64_t bh)
+{
+    unsigned __int128 a = ((unsigned __int128)ah << 64) | al;
+    unsigned __int128 b = ((unsigned __int128)bh << 64) | bl;
+    switch (opc) {
+    case INDEX_op_mulu2: return (unsigned __int128)al * bl;
+    case INDEX_op_muls2: return (unsigned __int128)((__int128)(int64_t)al * (int64_t)bl);
+    case INDEX_op_add2: return a + b;
+    default: return a - b;
+    }
+}
+
+static void gen_dw(TCGOpcode opc, TCGv_i64 lo, TCGv_i64 hi)
+{
+    switch (opc) {
+    case INDEX_op_mulu2: tcg_gen_mulu2_i64(lo, hi, gr[1], gr[2]); break;
+    case INDEX_op_muls2: tcg_gen_muls2_i64(lo, hi, gr[1], gr[2]); break;
+    case INDEX_op_add2: tcg_gen_add2_i64(lo, hi, gr[1], gr[3], gr[2], gr[4]); break;
+    default: tcg_gen_sub2_i64(lo, hi, gr[1], gr[3], gr[2], gr[4]); break;
+    }
+}
+
+TEST_CASE(double_width_op_with_dead_high_becomes_single)
+{
+    static const TCGOpcode dw[4] = { INDEX_op_mulu2, INDEX_op_muls2, INDEX_op_add2,
+                                     INDEX_op_sub2 };
+    static const TCGOpcode sw[4] = { INDEX_op_mul, INDEX_op_mul, INDEX_op_add, INDEX_op_sub };
+    static const uint64_t v[][4] = {
+        { 0xfedcba9876543210ull, 0x0123456789abcdefull, 0x8000000000000001ull, 7 },
+        { 0xffffffffffffffffull, 0xffffffffffffffffull, 1, 0xffffffffffffffffull },
+        { 0x7fffffffffffffffull, 3, 0x8000000000000000ull, 0x5555555555555555ull },
+    };
+    for (int k = 0; k < 4; k++) {
+        /* mode 0: hi unused; 1: hi stored to a global (kept); 2: hi stored
+         * to a global that is overwritten before anyone reads it (dead). */
+        for (int mode = 0; mode < 3; mode++) {
+            for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+                block_start(false);
+                TCGv_i64 hi = tcg_temp_new_i64();
+                gen_dw(dw[k], gr[0], hi);
+                if (mode >= 1) {
+                    tcg_gen_mov_i64(gr[5], hi);
+                }
+                if (mode == 2) {
+                    tcg_gen_movi_i64(gr[5], 42);
+                }
+                tcg_gen_exit_tb(NULL, 0);
+                CHECK(block_compile() > 0);
+                bool narrowed = mode != 1;
+                CHECK_EQ(count_ops(dw[k]), narrowed ? 0 : 1);
+                CHECK_EQ(count_ops(sw[k]), narrowed ? 1 : 0);
+                memset(cpu.r, 0, sizeof(cpu.r));
+                cpu.r[1] = v[i][0];
+                cpu.r[2] = v[i][1];
+                cpu.r[3] = v[i][2];
+                cpu.r[4] = v[i][3];
+                block_run();
+                unsigned __int128 want = dw_result(dw[k], v[i][0], v[i][2], v[i][1], v[i][3]);
+                CHECK_EQ(cpu.r[0], (uint64_t)want);
+                CHECK_EQ(cpu.r[5], mode == 0 ? 0 : mode == 2 ? 42 : (uint64_t)(want >> 64));
+            }
+        }
+    }
+    /* I32, low half only: the narrowed op keeps the width. */
+    block_start(false);
+    TCGv_i32 lo = tcg_temp_new_i32(), hi = tcg_temp_new_i32();
+    tcg_gen_muls2_i32(lo, hi, gw[0], gw[1]);
+    tcg_gen_mov_i32(gw[2], lo);
+    tcg_gen_exit_tb(NULL, 0);
+    CHECK(block_compile() > 0);
+    CHECK_EQ(count_ops(INDEX_op_muls2), 0);
+    cpu.w[0] = 0xfffffffdu;
+    cpu.w[1] = 0x40000001u;
+    block_run();
+    CHECK_EQ(cpu.w[2], (uint32_t)((int64_t)(int32_t)0xfffffffdu * 0x40000001));
+}
+
 TEST_CASE(no_sync_misses)
 {
     CHECK_EQ(test_ctx.stats.sync_misses, 0);
@@ -309,6 +388,7 @@ int main(void)
     RUN(tb_temp_never_read_again_is_dropped);
     RUN(tb_temp_live_across_a_backward_branch);
     RUN(globals_live_but_not_synced_at_guest_access);
+    RUN(double_width_op_with_dead_high_becomes_single);
     RUN(no_sync_misses);
     TEST_EXIT();
 }

@@ -247,6 +247,11 @@ static void toy_translate(CPUState *cpu, TranslationBlock *tb, int max_insns)
             tcg_gen_guest_st_i64(t, a, 0, MO_UB);
             break;
         }
+        case 0x0b:   /* jmpi with the next block's key: native code probes inline */
+            tcg_gen_mov_i64(toy_pcv, toy_acc);
+            tcg_gen_lookup_and_goto_ptr_key(toy_acc, 0, tcg_constant_i32((int32_t)tb->flags));
+            done = true;
+            break;
         case 0x0a: {
             TCGv_i32 one = tcg_constant_i32(1);
             tcg_gen_st8_i32(one, tcg_env, offsetof(ToyCPU, irq_enabled));
@@ -545,6 +550,7 @@ TOY_UNUSED static uint64_t A_bnz(uint64_t target)
 }
 TOY_UNUSED static uint64_t A_jmp(uint64_t t) { uint64_t a = toy_asm_pc; toy_b(4); toy_w32((uint32_t)t); return a; }
 TOY_UNUSED static uint64_t A_jmpi(void) { uint64_t a = toy_asm_pc; toy_b(5); return a; }
+TOY_UNUSED static uint64_t A_jmpk(void) { uint64_t a = toy_asm_pc; toy_b(0x0b); return a; }
 TOY_UNUSED static uint64_t A_raise(uint8_t v) { uint64_t a = toy_asm_pc; toy_b(6); toy_b(v); return a; }
 TOY_UNUSED static uint64_t A_halt(void) { uint64_t a = toy_asm_pc; toy_b(7); return a; }
 TOY_UNUSED static uint64_t A_nop(void) { uint64_t a = toy_asm_pc; toy_b(8); return a; }
