@@ -178,6 +178,38 @@ void x86_gen_lea_rsp_adjust(DisasContext *s, TCGv_i64 dst, const X86Operand *mem
     x86_gen_add_seg(s, dst, s->insn.seg, mem && mem->size ? mem->size : 1);
 }
 
+TCGv_i64 x86_gen_addr_value(DisasContext *s, const X86Operand *mem, TCGv_i64 scratch)
+{
+    const X86Mem *m = &s->insn.mem;
+    int seg = s->insn.seg;
+    if ((s->code64 || !s->notflat) && seg != SEG_FS && seg != SEG_GS) {
+        /* No segment base to add: a static address is a constant, [reg]
+         * the register itself. */
+        uint64_t amask = s->insn.addrsize == 2 ? 0xffff : s->insn.addrsize == 4 ? 0xffffffffu
+                                                                               : UINT64_MAX;
+        if (m->base == X86_REG_RIP) {
+            return tcg_constant_i64((int64_t)((s->next_pc + (uint64_t)m->disp) & amask));
+        }
+        if (m->base == X86_REG_NONE && m->index == X86_REG_NONE) {
+            return tcg_constant_i64((int64_t)((uint64_t)m->disp & amask));
+        }
+        if (m->base != X86_REG_NONE && m->index == X86_REG_NONE && m->disp == 0 &&
+            s->insn.addrsize == 8) {
+            return x86_reg[m->base];
+        }
+    }
+    if (s->code64 && (seg == SEG_FS || seg == SEG_GS) && m->base == X86_REG_NONE &&
+        m->index == X86_REG_NONE) {
+        /* fs:/gs:disp (per-CPU data): the base plus a constant. */
+        uint64_t off = s->insn.addrsize == 4 ? (uint32_t)m->disp : (uint64_t)m->disp;
+        gen_seg_base(scratch, seg);
+        tcg_gen_addi_i64(scratch, scratch, (int64_t)off);
+        return scratch;
+    }
+    x86_gen_lea(s, scratch, mem, true);
+    return scratch;
+}
+
 void x86_gen_ld(DisasContext *s, TCGv_i64 dst, TCGv_i64 linear, TCGMemOp mop)
 {
     tcg_gen_guest_ld_i64(dst, linear, (unsigned)s->mmu_idx, mop);
@@ -189,7 +221,7 @@ void x86_gen_st(DisasContext *s, TCGv_i64 src, TCGv_i64 linear, TCGMemOp mop)
 }
 
 /* The immediate an operand names: the second immediate operand is imm2. */
-static int64_t operand_imm(const DisasContext *s, const X86Operand *op)
+int64_t x86_operand_imm(const DisasContext *s, const X86Operand *op)
 {
     for (int i = 0; i < X86_MAX_OPERANDS; i++) {
         if (&s->insn.op[i] == op) {
@@ -216,13 +248,12 @@ void x86_gen_operand_load(DisasContext *s, TCGv_i64 dst, const X86Operand *op, u
         break;
     case X86_OPT_MEM: {
         TCGv_i64 a = tcg_temp_new_i64();
-        x86_gen_lea(s, a, op, true);
-        x86_gen_ld(s, dst, a, x86_mo(size));
+        x86_gen_ld(s, dst, x86_gen_addr_value(s, op, a), x86_mo(size));
         tcg_temp_free_i64(a);
         break;
     }
     case X86_OPT_IMM:
-        tcg_gen_movi_i64(dst, operand_imm(s, op));
+        tcg_gen_movi_i64(dst, x86_operand_imm(s, op));
         break;
     default:
         tcg_gen_movi_i64(dst, 0);
@@ -230,12 +261,24 @@ void x86_gen_operand_load(DisasContext *s, TCGv_i64 dst, const X86Operand *op, u
     }
 }
 
+TCGv_i64 x86_gen_operand_value(DisasContext *s, const X86Operand *op, unsigned size, bool raw,
+                               TCGv_i64 scratch)
+{
+    if (op->type == X86_OPT_IMM) {
+        return tcg_constant_i64(x86_operand_imm(s, op));
+    }
+    if (op->type == X86_OPT_REG && op->cls == X86_RC_GPR && (size == 8 || raw)) {
+        return x86_reg[op->reg & 15];
+    }
+    x86_gen_operand_load(s, scratch, op, size);
+    return scratch;
+}
+
 void x86_gen_operand_store(DisasContext *s, const X86Operand *op, unsigned size, TCGv_i64 v)
 {
     if (op->type == X86_OPT_MEM) {
         TCGv_i64 a = tcg_temp_new_i64();
-        x86_gen_lea(s, a, op, true);
-        x86_gen_st(s, v, a, x86_mo(size));
+        x86_gen_st(s, v, x86_gen_addr_value(s, op, a), x86_mo(size));
         tcg_temp_free_i64(a);
     } else if (op->type == X86_OPT_REG) {
         x86_gen_reg_write(s, op, size, v);
@@ -253,21 +296,37 @@ static void gen_stack_trunc(DisasContext *s, TCGv_i64 v)
     }
 }
 
+/* SS adds nothing to a stack offset: 64-bit mode, or flat segments. */
+static bool ss_is_flat(const DisasContext *s)
+{
+    return s->code64 || !s->notflat;
+}
+
 void x86_gen_push(DisasContext *s, TCGv_i64 val, unsigned size)
 {
-    TCGv_i64 sp = tcg_temp_new_i64(), a = tcg_temp_new_i64();
+    TCGv_i64 sp = tcg_temp_new_i64();
     tcg_gen_subi_i64(sp, x86_reg[R_ESP], size);
     gen_stack_trunc(s, sp);
-    tcg_gen_mov_i64(a, sp);
-    x86_gen_add_seg(s, a, SEG_SS, size);
-    x86_gen_st(s, val, a, x86_mo(size));
+    if (ss_is_flat(s)) {
+        x86_gen_st(s, val, sp, x86_mo(size));
+    } else {
+        TCGv_i64 a = tcg_temp_new_i64();
+        tcg_gen_mov_i64(a, sp);
+        x86_gen_add_seg(s, a, SEG_SS, size);
+        x86_gen_st(s, val, a, x86_mo(size));
+        tcg_temp_free_i64(a);
+    }
     x86_gen_gpr_write(R_ESP, s->stack_size, sp);
     tcg_temp_free_i64(sp);
-    tcg_temp_free_i64(a);
 }
 
 void x86_gen_pop_load(DisasContext *s, TCGv_i64 dst, unsigned size, unsigned offset)
 {
+    if (offset == 0 && s->stack_size == 8 && ss_is_flat(s)) {
+        /* The common 64-bit pop: rSP is the address as it is. */
+        x86_gen_ld(s, dst, x86_reg[R_ESP], x86_mo(size));
+        return;
+    }
     TCGv_i64 a = tcg_temp_new_i64();
     tcg_gen_addi_i64(a, x86_reg[R_ESP], offset);
     gen_stack_trunc(s, a);
@@ -278,6 +337,10 @@ void x86_gen_pop_load(DisasContext *s, TCGv_i64 dst, unsigned size, unsigned off
 
 void x86_gen_sp_add(DisasContext *s, int64_t n)
 {
+    if (s->stack_size == 8) {
+        tcg_gen_addi_i64(x86_reg[R_ESP], x86_reg[R_ESP], n);
+        return;
+    }
     TCGv_i64 sp = tcg_temp_new_i64();
     tcg_gen_addi_i64(sp, x86_reg[R_ESP], n);
     x86_gen_gpr_write(R_ESP, s->stack_size, sp);
@@ -428,6 +491,18 @@ void x86_restore_cc_op(X86CPU *cpu, uint64_t word)
     cpu->cc_op = CC_OP_EFLAGS;
 }
 
+/* The low `size` bytes of a cc global, extended: the global itself when it
+ * is whole (read before anything writes it). */
+static TCGv_i64 cc_ext(TCGv_i64 g, unsigned size, bool sign)
+{
+    if (size == 8) {
+        return g;
+    }
+    TCGv_i64 t = tcg_temp_new_i64();
+    x86_gen_ext(t, g, size, sign);
+    return t;
+}
+
 void x86_gen_compute_cf(DisasContext *s, TCGv_i64 dst)
 {
     rot_flush(s);
@@ -453,19 +528,13 @@ void x86_gen_compute_cf(DisasContext *s, TCGv_i64 dst)
         tcg_gen_setcondi_i64(TCG_COND_NE, dst, x86_cc_src, 0);
         return;
     case CC_OP_SUBB:
-        b = tcg_temp_new_i64();
-        x86_gen_ext(b, x86_cc_src, size, false);
+        b = cc_ext(x86_cc_src, size, false);
         tcg_gen_setcond_i64(TCG_COND_LTU, dst, s->cc_srcT, b);
-        tcg_temp_free_i64(b);
         return;
     case CC_OP_ADDB:
-        a = tcg_temp_new_i64();
-        b = tcg_temp_new_i64();
-        x86_gen_ext(a, x86_cc_dst, size, false);
-        x86_gen_ext(b, x86_cc_src, size, false);
+        a = cc_ext(x86_cc_dst, size, false);
+        b = cc_ext(x86_cc_src, size, false);
         tcg_gen_setcond_i64(TCG_COND_LTU, dst, a, b);
-        tcg_temp_free_i64(a);
-        tcg_temp_free_i64(b);
         return;
     default: {
         TCGv_i32 f = tcg_temp_new_i32();
@@ -559,10 +628,10 @@ static X86Cond cond_false(void)
     return (X86Cond){ TCG_COND_EQ, tcg_constant_i64(0), tcg_constant_i64(1) };
 }
 
-/* Test of literal EFLAGS bits in f (consumed). */
+/* Test of literal EFLAGS bits in f (only read). */
 static X86Cond cond_from_eflags(TCGv_i64 f, unsigned base)
 {
-    TCGv_i64 t = f;
+    TCGv_i64 t = tcg_temp_new_i64();
     switch (base) {
     case 0: tcg_gen_andi_i64(t, f, X86_EFLAGS_OF); break;
     case 1: tcg_gen_andi_i64(t, f, X86_EFLAGS_CF); break;
@@ -581,13 +650,34 @@ static X86Cond cond_from_eflags(TCGv_i64 f, unsigned base)
             tcg_gen_andi_i64(t, f, X86_EFLAGS_ZF);
             tcg_gen_or_i64(t, t, u);
         } else {
-            tcg_gen_mov_i64(t, u);
+            tcg_temp_free_i64(t);
+            return (X86Cond){ TCG_COND_NE, u, tcg_constant_i64(0) };
         }
         tcg_temp_free_i64(u);
         break;
     }
     }
     return (X86Cond){ TCG_COND_NE, t, tcg_constant_i64(0) };
+}
+
+/* "The low `size` bytes of g are zero": one bit test for 8/16-bit values
+ * (the mask fits an x86 immediate); 32/64-bit go through cc_ext (the
+ * backend knows a zero-extended register). */
+static X86Cond cond_zero(TCGv_i64 g, unsigned size)
+{
+    if (size < 4) {
+        return (X86Cond){ TCG_COND_TSTEQ, g, tcg_constant_i64(size == 1 ? 0xff : 0xffff) };
+    }
+    return (X86Cond){ TCG_COND_EQ, cc_ext(g, size, false), tcg_constant_i64(0) };
+}
+
+/* "The sign bit of the low `size` bytes of g is set". */
+static X86Cond cond_sign(TCGv_i64 g, unsigned size)
+{
+    if (size < 4) {
+        return (X86Cond){ TCG_COND_TSTNE, g, tcg_constant_i64(size == 1 ? 0x80 : 0x8000) };
+    }
+    return (X86Cond){ TCG_COND_LT, cc_ext(g, size, true), tcg_constant_i64(0) };
 }
 
 static X86Cond cond_static(DisasContext *s, unsigned base, bool *ok)
@@ -601,21 +691,15 @@ static X86Cond cond_static(DisasContext *s, unsigned base, bool *ok)
     if (kind == CC_OP_POPCNTB) {
         /* Only ZF can be set: Z, BE and LE test it, the rest are false. */
         if (base == 2 || base == 3 || base == 7) {
-            a = tcg_temp_new_i64();
-            x86_gen_ext(a, x86_cc_src, size, false);
-            return (X86Cond){ TCG_COND_EQ, a, tcg_constant_i64(0) };
+            return cond_zero(x86_cc_src, size);
         }
         return cond_false();
     }
     switch (base) {
     case 2:   /* Z */
-        a = tcg_temp_new_i64();
-        x86_gen_ext(a, x86_cc_dst, size, false);
-        return (X86Cond){ TCG_COND_EQ, a, tcg_constant_i64(0) };
+        return cond_zero(x86_cc_dst, size);
     case 4:   /* S */
-        a = tcg_temp_new_i64();
-        x86_gen_ext(a, x86_cc_dst, size, true);
-        return (X86Cond){ TCG_COND_LT, a, tcg_constant_i64(0) };
+        return cond_sign(x86_cc_dst, size);
     case 5:   /* P: even number of ones in the low byte */
         a = tcg_temp_new_i64();
         tcg_gen_ext8u_i64(a, x86_cc_dst);
@@ -625,14 +709,11 @@ static X86Cond cond_static(DisasContext *s, unsigned base, bool *ok)
     case 1:   /* B */
         switch (kind) {
         case CC_OP_SUBB:
-            b = tcg_temp_new_i64();
-            x86_gen_ext(b, x86_cc_src, size, false);
+            b = cc_ext(x86_cc_src, size, false);
             return (X86Cond){ TCG_COND_LTU, s->cc_srcT, b };
         case CC_OP_ADDB:
-            a = tcg_temp_new_i64();
-            b = tcg_temp_new_i64();
-            x86_gen_ext(a, x86_cc_dst, size, false);
-            x86_gen_ext(b, x86_cc_src, size, false);
+            a = cc_ext(x86_cc_dst, size, false);
+            b = cc_ext(x86_cc_src, size, false);
             return (X86Cond){ TCG_COND_LTU, a, b };
         case CC_OP_LOGICB:
             return cond_false();
@@ -646,28 +727,22 @@ static X86Cond cond_static(DisasContext *s, unsigned base, bool *ok)
         break;
     case 3:   /* BE */
         if (kind == CC_OP_SUBB) {
-            b = tcg_temp_new_i64();
-            x86_gen_ext(b, x86_cc_src, size, false);
+            b = cc_ext(x86_cc_src, size, false);
             return (X86Cond){ TCG_COND_LEU, s->cc_srcT, b };
         }
         if (kind == CC_OP_LOGICB) {
-            a = tcg_temp_new_i64();
-            x86_gen_ext(a, x86_cc_dst, size, false);
-            return (X86Cond){ TCG_COND_EQ, a, tcg_constant_i64(0) };
+            return cond_zero(x86_cc_dst, size);
         }
         break;
     case 6:   /* L */
     case 7:   /* LE */
         if (kind == CC_OP_SUBB) {
-            a = tcg_temp_new_i64();
-            b = tcg_temp_new_i64();
-            x86_gen_ext(a, s->cc_srcT, size, true);
-            x86_gen_ext(b, x86_cc_src, size, true);
+            a = cc_ext(s->cc_srcT, size, true);
+            b = cc_ext(x86_cc_src, size, true);
             return (X86Cond){ base == 6 ? TCG_COND_LT : TCG_COND_LE, a, b };
         }
         if (kind == CC_OP_LOGICB) {
-            a = tcg_temp_new_i64();
-            x86_gen_ext(a, x86_cc_dst, size, true);
+            a = cc_ext(x86_cc_dst, size, true);
             return (X86Cond){ base == 6 ? TCG_COND_LT : TCG_COND_LE, a, tcg_constant_i64(0) };
         }
         break;
@@ -692,9 +767,7 @@ X86Cond x86_prepare_cc(DisasContext *s, unsigned cc)
 
     rot_flush(s);
     if (s->cc_op == CC_OP_EFLAGS) {
-        TCGv_i64 f = tcg_temp_new_i64();
-        tcg_gen_mov_i64(f, x86_cc_src);
-        c = cond_from_eflags(f, base);
+        c = cond_from_eflags(x86_cc_src, base);
     } else {
         if (s->cc_op != X86_CC_OP_DYNAMIC) {
             c = cond_static(s, base, &ok);

@@ -110,6 +110,11 @@ void x86_gen_gpr_write(int reg, unsigned size, TCGv_i64 value);
  * size; limit checks where the hflags say segments are not flat (the
  * operand's size is the size checked, 1 when unsized). */
 void x86_gen_lea(DisasContext *s, TCGv_i64 dst, const X86Operand *mem, bool with_segment);
+/* The linear address of a memory operand as x86_gen_lea computes it (with
+ * the segment), without a copy where possible: a constant for a static
+ * address, the base register's global for [reg] (valid until the
+ * instruction writes it), else computed into scratch. */
+TCGv_i64 x86_gen_addr_value(DisasContext *s, const X86Operand *mem, TCGv_i64 scratch);
 /* x86_gen_lea with rSP read as rSP + adj (POP [rSP+...] uses the popped rSP). */
 void x86_gen_lea_rsp_adjust(DisasContext *s, TCGv_i64 dst, const X86Operand *mem, int64_t adj);
 /* The effective address (offset, no segment) of the current insn's memory
@@ -127,6 +132,15 @@ void x86_gen_st(DisasContext *s, TCGv_i64 src, TCGv_i64 linear, TCGMemOp mop);
 /* Load/store a whole operand (register or memory) of `size` bytes. */
 void x86_gen_operand_load(DisasContext *s, TCGv_i64 dst, const X86Operand *op, unsigned size);
 void x86_gen_operand_store(DisasContext *s, const X86Operand *op, unsigned size, TCGv_i64 v);
+/* The immediate an X86_OPT_IMM operand names (imm, or imm2 for the second). */
+int64_t x86_operand_imm(const DisasContext *s, const X86Operand *op);
+/* An operand's value for a computation, without a copy where possible: a
+ * constant for an immediate, the register global itself for a general
+ * register read whole (size 8, or any size when `raw`: only the low `size`
+ * bytes of the result count), else loaded into scratch. A global returned
+ * is valid until the instruction writes that register. */
+TCGv_i64 x86_gen_operand_value(DisasContext *s, const X86Operand *op, unsigned size, bool raw,
+                               TCGv_i64 scratch);
 /* dst = low `size` bytes of src, zero- or sign-extended to 64 bits. */
 void x86_gen_ext(TCGv_i64 dst, TCGv_i64 src, unsigned size, bool sign);
 static inline TCGMemOp x86_mo(unsigned size)

@@ -27,7 +27,7 @@ static void end_dynamic_next(DisasContext *s)
 }
 
 /* In 64-bit mode a near branch to a non-canonical address is #GP(0) at the
- * branch (Intel). target must be a TB temp (it survives the label). */
+ * branch (Intel). target must be a TB temp or global (it survives the label). */
 static void gen_check_canonical(DisasContext *s, TCGv_i64 target)
 {
     if (!s->code64) {
@@ -103,26 +103,23 @@ static void gen_call_rel(DisasContext *s)
 static void gen_indirect(DisasContext *s, bool call)
 {
     unsigned size = branch_size(s);
-    TCGv_i64 target = tcg_temp_new_tb_i64();
-    x86_gen_operand_load(s, target, x86_op(s, 0), size);
-    gen_check_canonical(s, target);
+    /* The target goes straight into rip: a fault after this point (the
+     * canonical check, the push) restores rip from insn_start. */
+    x86_gen_operand_load(s, x86_rip, x86_op(s, 0), size);
+    gen_check_canonical(s, x86_rip);
     if (call) {
         x86_gen_push(s, tcg_constant_i64((int64_t)s->next_pc), size);
     }
-    tcg_gen_mov_i64(x86_rip, target);
-    tcg_temp_free_i64(target);
     s->end = X86_END_DYNAMIC;
 }
 
 static void gen_ret(DisasContext *s, unsigned imm)
 {
     unsigned size = branch_size(s);
-    TCGv_i64 target = tcg_temp_new_tb_i64();
-    x86_gen_pop_load(s, target, size, 0);
-    gen_check_canonical(s, target);
+    /* Straight into rip, as for indirect jumps. */
+    x86_gen_pop_load(s, x86_rip, size, 0);
+    gen_check_canonical(s, x86_rip);
     x86_gen_sp_add(s, size + imm);
-    tcg_gen_mov_i64(x86_rip, target);
-    tcg_temp_free_i64(target);
     s->end = X86_END_DYNAMIC;
 }
 
@@ -210,8 +207,8 @@ static void gen_push_op(DisasContext *s)
         FREE(sp);
         FREE(a);
     } else {
-        x86_gen_operand_load(s, v, op, size);
-        x86_gen_push(s, v, size);
+        /* The store takes the low bytes of a register or immediate as it is. */
+        x86_gen_push(s, x86_gen_operand_value(s, op, size, true, v), size);
     }
     FREE(v);
 }
@@ -222,6 +219,14 @@ static void gen_pop_op(DisasContext *s)
     const X86Operand *op = x86_op(s, 0);
     TCGv_i64 v = T64();
 
+    if (op->type == X86_OPT_REG && op->cls == X86_RC_GPR && size >= 4 && op->reg != R_ESP) {
+        /* Loaded straight into the register (a 32-bit load zero-extends),
+         * then rSP moves. */
+        x86_gen_pop_load(s, x86_reg[op->reg & 15], size, 0);
+        x86_gen_sp_add(s, size);
+        FREE(v);
+        return;
+    }
     x86_gen_pop_load(s, v, size, 0);
     if (op->type == X86_OPT_REG && op->cls == X86_RC_SEG) {
         TCGv_i32 sel = tcg_temp_new_i32();

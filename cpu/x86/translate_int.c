@@ -18,16 +18,17 @@
  * once (read-modify-write). */
 typedef struct Dest {
     const X86Operand *op;
-    TCGv_i64 addr;          /* memory: linear address; else unused */
+    TCGv_i64 addr;          /* memory: linear address (maybe a constant or global); else unused */
+    TCGv_i64 scratch;       /* memory: the temp addr may be */
     bool mem;
 } Dest;
 
 static Dest dest_begin(DisasContext *s, const X86Operand *op)
 {
-    Dest d = { op, { 0 }, op->type == X86_OPT_MEM };
+    Dest d = { op, { 0 }, { 0 }, op->type == X86_OPT_MEM };
     if (d.mem) {
-        d.addr = T64();
-        x86_gen_lea(s, d.addr, op, true);
+        d.scratch = T64();
+        d.addr = x86_gen_addr_value(s, op, d.scratch);
     }
     return d;
 }
@@ -53,7 +54,7 @@ static void dest_store(DisasContext *s, const Dest *d, TCGv_i64 v, unsigned size
 static void dest_end(Dest *d)
 {
     if (d->mem) {
-        FREE(d->addr);
+        FREE(d->scratch);
     }
 }
 
@@ -117,8 +118,92 @@ static void set_sub_flags(DisasContext *s, TCGv_i64 a, TCGv_i64 b, TCGv_i64 r, u
 
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, ALU_TEST };
 
+/* A whole 32/64-bit general register as destination: results are computed
+ * straight into its global. */
+static bool gpr_whole(const X86Operand *op, unsigned size)
+{
+    return op->type == X86_OPT_REG && op->cls == X86_RC_GPR && (size == 8 || size == 4);
+}
+
+/* ADD/SUB/CMP/AND/OR/XOR/TEST with a register destination of 32/64 bits or
+ * none (CMP/TEST): no copies of the operands, the result computed in the
+ * register (or cc_dst), the cc globals written directly. Nothing here can
+ * fault after the first global is written (a memory source is loaded first). */
+static bool gen_alu_direct(DisasContext *s, int op, int di, int si)
+{
+    unsigned size = osize(s, di);
+    const X86Operand *dop = x86_op(s, di);
+    bool nodest = op == ALU_CMP || op == ALU_TEST;
+    if (op == ALU_ADC || op == ALU_SBB) {
+        return false;
+    }
+    if (!gpr_whole(dop, size) &&
+        !(nodest && (dop->type == X86_OPT_MEM || (dop->type == X86_OPT_REG && dop->cls == X86_RC_GPR)))) {
+        return false;
+    }
+    const X86Operand *sop = x86_op(s, si);
+    if (op == ALU_XOR && !nodest && sop->type == X86_OPT_REG && sop->cls == X86_RC_GPR &&
+        sop->reg == dop->reg) {
+        /* xor r, r: the zeroing idiom, a constant for the register and cc_dst. */
+        tcg_gen_movi_i64(x86_reg[dop->reg & 15], 0);
+        tcg_gen_movi_i64(x86_cc_dst, 0);
+        x86_gen_set_cc_op(s, cc_sized(CC_OP_LOGICB, size));
+        return true;
+    }
+    TCGv_i64 bt = T64(), at = T64();
+    /* Registers are read whole: only the low `size` bytes of the result and
+     * cc_src count (the lazy flags and the 32-bit write mask them; cc_srcT
+     * is extended below). A CMP's memory operand is loaded (zero-extended)
+     * straight into cc_srcT. */
+    bool raw = size == 4 || nodest;
+    bool sub = op == ALU_SUB || op == ALU_CMP;
+    TCGv_i64 a = x86_gen_operand_value(s, dop, size, raw,
+                                       sub && dop->type == X86_OPT_MEM ? s->cc_srcT : at);
+    /* ADD/SUB/CMP keep the second operand in cc_src: a loaded one goes
+     * there at once (a load writes nothing when it faults). */
+    TCGv_i64 b = x86_gen_operand_value(s, sop, size, raw,
+                                       op == ALU_ADD || sub ? x86_cc_src : bt);
+    /* A 32-bit result goes through a temp that dies in the zero-extension
+     * into the register: the native backend makes that one 32-bit op. */
+    TCGv_i64 rt = T64();
+    TCGv_i64 r = nodest ? x86_cc_dst : size == 4 ? rt : x86_reg[dop->reg & 15];
+
+    switch (op) {
+    case ALU_ADD:
+        tcg_gen_mov_i64(x86_cc_src, b);
+        tcg_gen_add_i64(r, a, b);
+        break;
+    case ALU_SUB: case ALU_CMP:
+        if (a.n != s->cc_srcT.n) {
+            x86_gen_ext(s->cc_srcT, a, size, false);
+        }
+        tcg_gen_mov_i64(x86_cc_src, b);
+        tcg_gen_sub_i64(r, a, b);
+        break;
+    case ALU_AND: case ALU_TEST: tcg_gen_and_i64(r, a, b); break;
+    case ALU_OR: tcg_gen_or_i64(r, a, b); break;
+    default: tcg_gen_xor_i64(r, a, b); break;
+    }
+    if (!nodest) {
+        if (size == 4) {
+            tcg_gen_ext32u_i64(x86_reg[dop->reg & 15], rt);
+        }
+        tcg_gen_mov_i64(x86_cc_dst, x86_reg[dop->reg & 15]);
+    }
+    x86_gen_set_cc_op(s, cc_sized(op == ALU_ADD ? CC_OP_ADDB :
+                                  op == ALU_SUB || op == ALU_CMP ? CC_OP_SUBB : CC_OP_LOGICB,
+                                  size));
+    FREE(at);
+    FREE(bt);
+    FREE(rt);
+    return true;
+}
+
 static void gen_alu(DisasContext *s, int op, int di, int si)
 {
+    if (gen_alu_direct(s, op, di, si)) {
+        return;
+    }
     unsigned size = osize(s, di);
     TCGv_i64 cf = { 0 };
     if (op == ALU_ADC || op == ALU_SBB) {
@@ -126,10 +211,16 @@ static void gen_alu(DisasContext *s, int op, int di, int si)
         x86_gen_compute_cf_first(s, cf);   /* first: it may emit labels */
     }
     Dest d = dest_begin(s, x86_op(s, di));
-    TCGv_i64 a = T64(), b = T64(), r = T64();
+    TCGv_i64 a = T64(), bt = T64(), r = T64();
+    TCGv_i64 b = bt;
 
     dest_load_low(s, &d, a, size);
-    operand_load_low(s, b, x86_op(s, si), size);
+    if (d.mem || x86_op(s, si)->type == X86_OPT_IMM) {
+        /* No register is written before b's last use: no copy of it. */
+        b = x86_gen_operand_value(s, x86_op(s, si), size, size == 4, bt);
+    } else {
+        operand_load_low(s, b, x86_op(s, si), size);
+    }
     switch (op) {
     case ALU_ADD: tcg_gen_add_i64(r, a, b); break;
     case ALU_SUB: case ALU_CMP: tcg_gen_sub_i64(r, a, b); break;
@@ -173,7 +264,7 @@ static void gen_alu(DisasContext *s, int op, int di, int si)
         break;
     }
     FREE(a);
-    FREE(b);
+    FREE(bt);
     FREE(r);
     dest_end(&d);
 }
@@ -184,6 +275,23 @@ static void gen_unary(DisasContext *s, int op)
 {
     unsigned size = osize(s, 0);
     TCGv_i64 cf = { 0 };
+    if ((op == UN_INC || op == UN_DEC) && gpr_whole(x86_op(s, 0), size)) {
+        /* A whole register: CF straight into cc_src (nothing can fault
+         * after it), the result computed in the register. */
+        int reg = x86_op(s, 0)->reg & 15;
+        TCGv_i64 t = T64();
+        x86_gen_compute_cf_first(s, x86_cc_src);
+        if (size == 8) {
+            tcg_gen_addi_i64(x86_reg[reg], x86_reg[reg], op == UN_INC ? 1 : -1);
+        } else {
+            tcg_gen_addi_i64(t, x86_reg[reg], op == UN_INC ? 1 : -1);
+            tcg_gen_ext32u_i64(x86_reg[reg], t);   /* one 32-bit host op */
+        }
+        tcg_gen_mov_i64(x86_cc_dst, x86_reg[reg]);
+        FREE(t);
+        x86_gen_set_cc_op(s, cc_sized(op == UN_INC ? CC_OP_INCB : CC_OP_DECB, size));
+        return;
+    }
     if (op == UN_INC || op == UN_DEC) {
         cf = T64();
         x86_gen_compute_cf_first(s, cf);   /* first: it may emit labels */
@@ -228,6 +336,37 @@ static void gen_unary(DisasContext *s, int op)
 static void gen_mov(DisasContext *s)
 {
     unsigned size = osize(s, 0);
+    const X86Operand *dop = x86_op(s, 0), *sop = x86_op(s, 1);
+    if (gpr_whole(dop, size)) {
+        /* Straight into the register: a 32-bit write zero-extends, and so
+         * does a 32-bit load. */
+        TCGv_i64 r = x86_reg[dop->reg & 15];
+        if (sop->type == X86_OPT_IMM) {
+            int64_t v = x86_operand_imm(s, sop);
+            tcg_gen_movi_i64(r, size == 4 ? (int64_t)(uint32_t)v : v);
+            return;
+        }
+        if (sop->type == X86_OPT_MEM) {
+            TCGv_i64 a = T64();
+            x86_gen_ld(s, r, x86_gen_addr_value(s, sop, a), x86_mo(size));
+            FREE(a);
+            return;
+        }
+        if (sop->type == X86_OPT_REG && sop->cls == X86_RC_GPR) {
+            x86_gen_gpr_write(dop->reg, size, x86_reg[sop->reg & 15]);
+            return;
+        }
+    }
+    if (dop->type == X86_OPT_MEM && (sop->type == X86_OPT_IMM ||
+                                     (sop->type == X86_OPT_REG && sop->cls == X86_RC_GPR))) {
+        /* The store takes the low bytes of the register or immediate itself. */
+        TCGv_i64 a = T64();
+        TCGv_i64 v = sop->type == X86_OPT_IMM ? tcg_constant_i64(x86_operand_imm(s, sop))
+                                              : x86_reg[sop->reg & 15];
+        x86_gen_st(s, v, x86_gen_addr_value(s, dop, a), x86_mo(size));
+        FREE(a);
+        return;
+    }
     TCGv_i64 v = T64();
     x86_gen_operand_load(s, v, x86_op(s, 1), size);
     x86_gen_operand_store(s, x86_op(s, 0), size, v);
@@ -237,6 +376,31 @@ static void gen_mov(DisasContext *s)
 static void gen_movx(DisasContext *s, bool sign)
 {
     unsigned dsize = s->insn.op[0].size, ssize = s->insn.op[1].size;
+    const X86Operand *dop = x86_op(s, 0), *sop = x86_op(s, 1);
+    if (gpr_whole(dop, dsize)) {
+        /* Extend straight into the register; a 32-bit destination keeps
+         * only the low half of a sign extension. */
+        /* A 32-bit sign extension is zero-extended from a temp. */
+        TCGv_i64 t = T64();
+        TCGv_i64 r = sign && dsize == 4 ? t : x86_reg[dop->reg & 15];
+        bool done = true;
+        if (sop->type == X86_OPT_MEM) {
+            TCGv_i64 a = T64();
+            x86_gen_ld(s, r, x86_gen_addr_value(s, sop, a), x86_mo(ssize) | (sign ? MO_SIGN : 0));
+            FREE(a);
+        } else if (sop->type == X86_OPT_REG && sop->cls == X86_RC_GPR) {
+            x86_gen_ext(r, x86_reg[sop->reg & 15], ssize, sign);
+        } else {
+            done = false;
+        }
+        if (done && sign && dsize == 4) {
+            tcg_gen_ext32u_i64(x86_reg[dop->reg & 15], t);
+        }
+        FREE(t);
+        if (done) {
+            return;
+        }
+    }
     TCGv_i64 v = T64();
     x86_gen_operand_load(s, v, x86_op(s, 1), ssize);
     if (sign) {
@@ -248,6 +412,12 @@ static void gen_movx(DisasContext *s, bool sign)
 
 static void gen_lea(DisasContext *s)
 {
+    if (gpr_whole(x86_op(s, 0), s->insn.op[0].size) && s->insn.op[0].size == 8) {
+        /* The address is built in the register (each step reads its
+         * inputs before writing it). */
+        x86_gen_ea(s, x86_reg[x86_op(s, 0)->reg & 15]);
+        return;
+    }
     TCGv_i64 v = T64();
     x86_gen_ea(s, v);
     x86_gen_reg_write(s, x86_op(s, 0), s->insn.op[0].size, v);
@@ -471,8 +641,7 @@ static void shift_count(DisasContext *s, unsigned size, TCGv_i64 cnt, int *imm)
     unsigned mask = size == 8 ? 63 : 31;
     const X86Operand *c = x86_op(s, 1);
     if (c->type == X86_OPT_IMM) {
-        *imm = (int)(s->insn.imm & mask);
-        tcg_gen_movi_i64(cnt, *imm);
+        *imm = (int)(s->insn.imm & mask);   /* the caller uses a constant */
     } else {
         *imm = -1;
         tcg_gen_andi_i64(cnt, x86_reg[R_ECX], mask);
@@ -503,30 +672,90 @@ static void set_shift_flags(DisasContext *s, int cc_op, TCGv_i64 r, TCGv_i64 t, 
     s->cc_op_dirty = false;
 }
 
+/* SHL/SHR/SAR of a register by a static count of 1 or more: the flag
+ * values computed in the cc globals, the register written from cc_dst
+ * (nothing can fault). */
+static bool gen_shift_direct(DisasContext *s, int kind)
+{
+    unsigned size = osize(s, 0);
+    const X86Operand *dop = x86_op(s, 0);
+    if (x86_op(s, 1)->type != X86_OPT_IMM || dop->type != X86_OPT_REG ||
+        dop->cls != X86_RC_GPR || kind < SH_SHL) {
+        return false;
+    }
+    int imm = (int)(s->insn.imm & (size == 8 ? 63 : 31));
+    if (imm == 0) {
+        return false;
+    }
+    bool sar = kind == SH_SAR, left = kind == SH_SHL || kind == SH_SAL;
+    TCGv_i64 at = T64();
+    TCGv_i64 a = x86_reg[dop->reg & 15];
+    if (!left && size != 8) {
+        x86_gen_ext(at, a, size, sar);   /* SHR/SAR shift the value extended */
+        a = at;
+    } else if (left && size < 4) {
+        x86_gen_reg_read(s, at, dop, size);
+        a = at;
+    }
+    /* A 32-bit result goes through a temp dying in the zero-extension into
+     * the register (one 32-bit host op), then to cc_dst. */
+    TCGv_i64 rt = T64();
+    TCGv_i64 r = size == 4 ? rt : x86_cc_dst;
+    if (left) {
+        tcg_gen_shli_i64(x86_cc_src, a, imm - 1);
+        tcg_gen_shli_i64(r, a, imm);
+    } else if (sar) {
+        tcg_gen_sari_i64(x86_cc_src, a, imm - 1);
+        tcg_gen_sari_i64(r, a, imm);
+    } else {
+        tcg_gen_shri_i64(x86_cc_src, a, imm - 1);
+        tcg_gen_shri_i64(r, a, imm);
+    }
+    x86_gen_reg_write(s, dop, size, r);
+    if (size == 4) {
+        tcg_gen_mov_i64(x86_cc_dst, x86_reg[dop->reg & 15]);
+    }
+    FREE(rt);
+    x86_gen_set_cc_op(s, cc_sized(left ? CC_OP_SHLB : sar ? CC_OP_SARB : CC_OP_SHRB, size));
+    FREE(at);
+    return true;
+}
+
 static void gen_shift(DisasContext *s, int kind)
 {
+    if (gen_shift_direct(s, kind)) {
+        return;
+    }
     unsigned size = osize(s, 0), bits = size * 8;
-    TCGv_i64 cnt = T64();
+    TCGv_i64 cntt = T64(), cnt = cntt;
     int imm;
 
-    shift_count(s, size, cnt, &imm);
+    shift_count(s, size, cntt, &imm);
     if (imm == 0) {
         /* Count 0: flags untouched, but a 32-bit register is still written
          * (its upper half cleared), as on Intel CPUs. */
         gen_count0_write(s);
-        FREE(cnt);
+        FREE(cntt);
         return;
     }
     Dest d = dest_begin(s, x86_op(s, 0));
-    TCGv_i64 a = T64(), r = T64(), t = T64(), c1 = T64();
+    TCGv_i64 at = T64(), r = T64(), t = T64(), c1t = T64(), a = at, c1 = c1t;
     /* SHR/SAR extend the value themselves; RCL/RCR's helpers want it zero-extended. */
     if (kind == SH_RCL || kind == SH_RCR) {
         dest_load(s, &d, a, size);
+    } else if ((kind == SH_ROL || kind == SH_ROR) && size >= 4 && !d.mem &&
+               x86_op(s, 0)->cls == X86_RC_GPR) {
+        a = x86_reg[x86_op(s, 0)->reg & 15];   /* only read before the write */
     } else {
         dest_load_low(s, &d, a, size);
     }
-    tcg_gen_subi_i64(c1, cnt, 1);
-    tcg_gen_andi_i64(c1, c1, 63);
+    if (imm > 0) {
+        cnt = tcg_constant_i64(imm);
+        c1 = tcg_constant_i64((imm - 1) & 63);
+    } else {
+        tcg_gen_subi_i64(c1, cnt, 1);
+        tcg_gen_andi_i64(c1, c1, 63);
+    }
 
     switch (kind) {
     case SH_SHL:
@@ -636,11 +865,11 @@ static void gen_shift(DisasContext *s, int kind)
         break;
     }
     }
-    FREE(a);
+    FREE(at);
     FREE(r);
     FREE(t);
-    FREE(c1);
-    FREE(cnt);
+    FREE(c1t);
+    FREE(cntt);
     dest_end(&d);
 }
 
@@ -756,12 +985,12 @@ static void gen_bt(DisasContext *s, int op)
     unsigned lbits = size == 8 ? 6 : size == 4 ? 5 : 4;
     const X86Operand *dst = x86_op(s, 0), *src = x86_op(s, 1);
     TCGv_i64 bit = T64(), a = T64(), r = T64(), f = T64(), m = T64();
-    Dest d = { dst, { 0 }, dst->type == X86_OPT_MEM };
+    Dest d = { dst, { 0 }, { 0 }, dst->type == X86_OPT_MEM };
 
     if (src->type == X86_OPT_IMM) {
         tcg_gen_movi_i64(bit, s->insn.imm & (bits - 1));
         if (d.mem) {
-            d.addr = T64();
+            d.addr = d.scratch = T64();
             x86_gen_lea(s, d.addr, dst, true);
         }
     } else {
@@ -770,7 +999,7 @@ static void gen_bt(DisasContext *s, int op)
         tcg_gen_andi_i64(bit, off, bits - 1);
         if (d.mem) {
             /* The bit offset selects the operand-sized unit (signed). */
-            d.addr = T64();
+            d.addr = d.scratch = T64();
             x86_gen_ext(off, off, size, true);
             tcg_gen_sari_i64(off, off, lbits);
             tcg_gen_shli_i64(off, off, size == 8 ? 3 : size == 4 ? 2 : 1);
@@ -877,6 +1106,23 @@ static void gen_setcc(DisasContext *s)
 static void gen_cmovcc(DisasContext *s)
 {
     unsigned size = osize(s, 0);
+    if (gpr_whole(x86_op(s, 0), size)) {
+        /* Selected straight into the register; a 32-bit one is written
+         * (zero-extended) either way, its source read whole. */
+        TCGv_i64 r = x86_reg[x86_op(s, 0)->reg & 15];
+        TCGv_i64 st = T64(), t = T64();
+        TCGv_i64 src = x86_gen_operand_value(s, x86_op(s, 1), size, true, st);
+        X86Cond c = x86_prepare_cc(s, s->insn.opcode & 15);
+        if (size == 8) {
+            tcg_gen_movcond_i64(c.cond, r, c.a, c.b, src, r);
+        } else {
+            tcg_gen_movcond_i64(c.cond, t, c.a, c.b, src, r);
+            tcg_gen_ext32u_i64(r, t);
+        }
+        FREE(st);
+        FREE(t);
+        return;
+    }
     TCGv_i64 src = T64(), cur = T64();
     x86_gen_operand_load(s, src, x86_op(s, 1), size);   /* read even when false */
     x86_gen_reg_read(s, cur, x86_op(s, 0), size);
