@@ -997,8 +997,8 @@ static void translate_one(DisasContext *s)
     if (is_x87_form(in)) {
         done = x86_translate_x87(s);
     } else {
-        done = x86_translate_int(s) || x86_translate_ctl(s) || x86_translate_string(s) ||
-               x86_translate_sys(s);
+        done = x86_translate_int(s) || x86_translate_shift(s) || x86_translate_ctl(s) ||
+               x86_translate_string(s) || x86_translate_sys(s);
         if (!done && in->id == X86_INSN_FWAIT) {
             done = x86_translate_x87(s);
             if (!done) {

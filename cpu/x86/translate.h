@@ -219,7 +219,8 @@ uint64_t x86_mask_rip(unsigned opsize, uint64_t eip);
 
 /* ---- the instruction families ---- */
 /* Each returns true if the instruction was theirs (translated or raised #UD). */
-bool x86_translate_int(DisasContext *s);     /* translate_int.c: ALU, shifts, mul/div, bits */
+bool x86_translate_int(DisasContext *s);     /* translate_int.c: ALU, mul/div, bits */
+bool x86_translate_shift(DisasContext *s);   /* translate_shift.c: shifts, rotates, SHLD/SHRD */
 bool x86_translate_ctl(DisasContext *s);     /* translate_ctl.c: branches, stack, moves */
 bool x86_translate_string(DisasContext *s);  /* translate_string.c: string ops, I/O */
 bool x86_translate_sys(DisasContext *s);     /* translate_sys.c: system instructions */
