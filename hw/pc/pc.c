@@ -216,20 +216,8 @@ static int pc_load_modules(const char *spec, MultibootModule *mods)
  * BIOS, but gives drivers' DMI quirks a vendor and a date (year) to read. */
 static void pc_place_smbios(Machine *m)
 {
-    SmbiosConfig sc = {
-        .bios_vendor = PC_SMBIOS_VENDOR,
-        .bios_version = PC_SMBIOS_BIOS_VERSION,
-        .bios_date = PC_SMBIOS_BIOS_DATE,
-        .manufacturer = PC_SMBIOS_VENDOR,
-        .product = m->type->desc,
-        .version = "pc",
-        .ncpus = m->ncpus,
-        .ram_below_4g = pc_lowmem_size(m->ram_size),
-        .ram_above_4g = pc_highmem_size(m->ram_size),
-    };
     SmbiosBlobs smbios;
-    if (!smbios_build(&sc, &smbios))
-        fatal("cannot describe this machine in SMBIOS (at most %d CPUs)", SMBIOS_MAX_CPUS);
+    pc_smbios_build(&smbios, m->type->desc, m->ncpus, m->ram_size, PC_SMBIOS_VENDOR, 0);
     if (smbios.tables_len > PC_SMBIOS_END - PC_SMBIOS_TABLES ||
         !smbios_place(&smbios, m->ram, m->ram_size, PC_SMBIOS_ANCHOR, PC_SMBIOS_TABLES))
         fatal("internal error: SMBIOS tables (%zu bytes) do not fit in the F-segment",

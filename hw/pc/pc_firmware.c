@@ -138,21 +138,9 @@ void pc_firmware_fill_fw_cfg(FwCfg *fw, const PcFirmwareInfo *in)
     acpi_blobs_free(&acpi);
     bios_linker_free(&linker);
 
-    SmbiosConfig sc = {
-        .bios_vendor = in->own_bios ? PC_SMBIOS_VENDOR : NULL,
-        .bios_version = PC_SMBIOS_BIOS_VERSION,
-        .bios_date = PC_SMBIOS_BIOS_DATE,
-        .bios_rom_size = in->bios_size,
-        .manufacturer = PC_SMBIOS_VENDOR,
-        .product = in->product,
-        .version = "pc",
-        .ncpus = in->ncpus,
-        .ram_below_4g = pc_lowmem_size(in->ram_size),
-        .ram_above_4g = pc_highmem_size(in->ram_size),
-    };
     SmbiosBlobs smbios;
-    if (!smbios_build(&sc, &smbios))
-        fatal("cannot describe this machine in SMBIOS (at most %d CPUs)", SMBIOS_MAX_CPUS);
+    pc_smbios_build(&smbios, in->product, in->ncpus, in->ram_size,
+                    in->own_bios ? PC_SMBIOS_VENDOR : NULL, in->bios_size);
     fw_cfg_add_file(fw, SMBIOS_FILE_ANCHOR, smbios.anchor, sizeof(smbios.anchor));
     fw_cfg_add_file(fw, SMBIOS_FILE_TABLES, smbios.tables, smbios.tables_len);
     smbios_blobs_free(&smbios);
@@ -288,4 +276,23 @@ void pc_firmware_load(PcFirmware *f, Machine *m)
     }
     f->powered_on = true;
     x86_regs_reset(&m->boot_regs);
+}
+
+void pc_smbios_build(SmbiosBlobs *out, const char *product, int ncpus, uint64_t ram_size,
+                     const char *bios_vendor, uint32_t bios_rom_size)
+{
+    SmbiosConfig sc = {
+        .bios_vendor = bios_vendor,
+        .bios_version = PC_SMBIOS_BIOS_VERSION,
+        .bios_date = PC_SMBIOS_BIOS_DATE,
+        .bios_rom_size = bios_rom_size,
+        .manufacturer = PC_SMBIOS_VENDOR,
+        .product = product,
+        .version = "pc",
+        .ncpus = ncpus,
+        .ram_below_4g = pc_lowmem_size(ram_size),
+        .ram_above_4g = pc_highmem_size(ram_size),
+    };
+    if (!smbios_build(&sc, out))
+        fatal("cannot describe this machine in SMBIOS (at most %d CPUs)", SMBIOS_MAX_CPUS);
 }

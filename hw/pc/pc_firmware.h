@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "hw/acpi/acpi_tables.h"
+#include "hw/acpi/smbios.h"
 #include "hw/nvram/fw_cfg.h"
 #include "mimic/machine.h"
 
@@ -57,6 +58,12 @@ void pc_firmware_fill_fw_cfg(FwCfg *fw, const PcFirmwareInfo *info);
  * itself), RAM above 4 GiB, the accelerator's pages (PC_ACCEL_PAGES_BASE)
  * and the firmware image reserved. Returns the count written (at most max). */
 int pc_firmware_e820(uint64_t ram_size, uint32_t bios_size, uint8_t *buf, int max);
+
+/* The pc's SMBIOS tables, the same for the firmware (through fw_cfg) and the
+ * kernel loader (placed in RAM). bios_vendor NULL: no type 0 (the firmware
+ * brings its own); bios_rom_size 0 when no image is mapped. */
+void pc_smbios_build(SmbiosBlobs *out, const char *product, int ncpus, uint64_t ram_size,
+                     const char *bios_vendor, uint32_t bios_rom_size);
 #define PC_FW_E820_ENTRY_SIZE 20
 
 /* QEMU's CMOS layout: 0x3D low/high nibble = first/second device, 0x38
